@@ -1,0 +1,64 @@
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+/**
+ * The embedded database behind the local Store, Queue and outbox. One SQLite file
+ * in WAL mode; every adapter call is synchronous underneath, so a multi-statement
+ * change inside `transaction` is atomic without locks of our own.
+ */
+export class LocalDatabase {
+  readonly db: DatabaseSync;
+  /** "outbox" when an outbox entry is written; "queue:<name>" when a message is sent. */
+  readonly signals = new EventEmitter();
+
+  readonly path: string;
+
+  constructor(path: string) {
+    this.path = path;
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS items (
+        pk TEXT NOT NULL, sk TEXT NOT NULL,
+        gsi1pk TEXT, gsi1sk TEXT, ttl INTEGER,
+        version INTEGER NOT NULL, outbox TEXT, data TEXT NOT NULL,
+        PRIMARY KEY (pk, sk)
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+      CREATE TABLE IF NOT EXISTS outbox (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        envelope TEXT NOT NULL, created_at INTEGER NOT NULL, failed_reason TEXT
+      );
+      CREATE TABLE IF NOT EXISTS messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE, queue TEXT NOT NULL, body TEXT NOT NULL,
+        sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL,
+        receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT, dead_at INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, dead_at, visible_at);
+      CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL;
+    `);
+  }
+
+  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE): all or nothing. */
+  transaction<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = fn();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}

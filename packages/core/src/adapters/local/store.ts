@@ -1,0 +1,182 @@
+import type { SQLInputValue } from "node:sqlite";
+import { Envelope } from "../../event/envelope.ts";
+import { ConditionFailedError, InvalidCursorError, type Clock, type Item, type Page, type PutOptions, type QueryOptions, type Store } from "../../port.ts";
+import type { LocalDatabase } from "./database.ts";
+
+interface Row {
+  pk: string;
+  sk: string;
+  gsi1pk: string | null;
+  gsi1sk: string | null;
+  ttl: number | null;
+  version: number;
+  outbox: string | null;
+  data: string;
+}
+
+interface Cursor {
+  pk: string;
+  sk: string;
+  gsi1sk?: string;
+}
+
+const MAX_PAGE = 1000;
+
+/** The single table on SQLite. TTL is an attribute: expired rows are invisible and swept lazily. */
+export class SqliteStore implements Store {
+  private readonly database: LocalDatabase;
+  private readonly clock: Clock;
+
+  constructor(database: LocalDatabase, clock: Clock) {
+    this.database = database;
+    this.clock = clock;}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.clock.now() / 1000);
+  }
+
+  private live(row: Row | undefined): Row | undefined {
+    if (!row) return undefined;
+    if (row.ttl !== null && row.ttl <= this.nowSeconds()) return undefined;
+    return row;
+  }
+
+  async get(pk: string, sk: string): Promise<Item | undefined> {
+    const row = this.db.prepare("SELECT * FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Row | undefined;
+    const found = this.live(row);
+    return found ? toItem(found) : undefined;
+  }
+
+  async put(item: Item, options: PutOptions = {}): Promise<Item> {
+    const outbox = item.outbox ? Envelope.parse(item.outbox) : undefined;
+    const stored = this.database.transaction(() => {
+      const existing = this.live(
+        this.db.prepare("SELECT * FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Row | undefined,
+      );
+      if (options.ifNotExists && existing) throw new ConditionFailedError(item.pk, item.sk);
+      if (options.ifVersion !== undefined && existing?.version !== options.ifVersion) {
+        throw new ConditionFailedError(item.pk, item.sk);
+      }
+      const version = (existing?.version ?? 0) + 1;
+      const next: Item = { ...item, version };
+      this.db
+        .prepare(
+          `INSERT INTO items (pk, sk, gsi1pk, gsi1sk, ttl, version, outbox, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk, ttl = excluded.ttl,
+             version = excluded.version, outbox = excluded.outbox, data = excluded.data`,
+        )
+        .run(
+          item.pk,
+          item.sk,
+          item.gsi1pk ?? null,
+          item.gsi1sk ?? null,
+          item.ttl ?? null,
+          version,
+          outbox ? JSON.stringify(outbox) : null,
+          JSON.stringify(item.data),
+        );
+      // The record is the outbox entry: only a first insert emits, as the stream pipe does on AWS.
+      if (outbox && !existing) {
+        this.db
+          .prepare("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)")
+          .run(JSON.stringify(outbox), this.clock.now());
+      }
+      return { next, emitted: Boolean(outbox && !existing) };
+    });
+    if (stored.emitted) this.database.signals.emit("outbox");
+    return stored.next;
+  }
+
+  async delete(pk: string, sk: string, options: { ifVersion?: number } = {}): Promise<void> {
+    this.database.transaction(() => {
+      if (options.ifVersion !== undefined) {
+        const existing = this.live(
+          this.db.prepare("SELECT * FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Row | undefined,
+        );
+        if (existing?.version !== options.ifVersion) throw new ConditionFailedError(pk, sk);
+      }
+      this.db.prepare("DELETE FROM items WHERE pk = ? AND sk = ?").run(pk, sk);
+    });
+  }
+
+  async query(pk: string, options: QueryOptions = {}): Promise<Page<Item>> {
+    const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
+    const onIndex = options.index === "gsi1";
+    const pkCol = onIndex ? "gsi1pk" : "pk";
+    const skCol = onIndex ? "gsi1sk" : "sk";
+    const order = options.reverse ? "DESC" : "ASC";
+    const cmp = options.reverse ? "<" : ">";
+    const where = [`${pkCol} = ?`, "(ttl IS NULL OR ttl > ?)"];
+    const params: SQLInputValue[] = [pk, this.nowSeconds()];
+    if (options.prefix !== undefined) {
+      // Range on the prefix keeps the index usable, unlike LIKE with its escaping rules.
+      where.push(`${skCol} >= ? AND ${skCol} < ?`);
+      params.push(options.prefix, options.prefix + "\u{10FFFF}");
+    }
+    if (options.from !== undefined) {
+      where.push(`${skCol} >= ?`);
+      params.push(options.from);
+    }
+    if (options.to !== undefined) {
+      where.push(`${skCol} <= ?`);
+      params.push(options.to);
+    }
+    if (options.cursor) {
+      const after = decodeCursor(options.cursor);
+      if (onIndex) {
+        where.push(`(gsi1sk, pk, sk) ${cmp} (?, ?, ?)`);
+        params.push(after.gsi1sk ?? "", after.pk, after.sk);
+      } else {
+        where.push(`sk ${cmp} ?`);
+        params.push(after.sk);
+      }
+    }
+    const orderBy = onIndex ? `gsi1sk ${order}, pk ${order}, sk ${order}` : `sk ${order}`;
+    const rows = this.db
+      .prepare(`SELECT * FROM items WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ?`)
+      .all(...params, limit + 1) as unknown as Row[];
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toItem),
+      cursor: more && last ? encodeCursor({ pk: last.pk, sk: last.sk, gsi1sk: last.gsi1sk ?? undefined }) : undefined,
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
+  /** Deletes expired rows; reads already hide them, this only reclaims space. */
+  sweepExpired(): number {
+    return Number(this.db.prepare("DELETE FROM items WHERE ttl IS NOT NULL AND ttl <= ?").run(this.nowSeconds()).changes);
+  }
+}
+
+function toItem(row: Row): Item {
+  const item: Item = { pk: row.pk, sk: row.sk, version: row.version, data: JSON.parse(row.data) as Record<string, unknown> };
+  if (row.gsi1pk !== null) item.gsi1pk = row.gsi1pk;
+  if (row.gsi1sk !== null) item.gsi1sk = row.gsi1sk;
+  if (row.ttl !== null) item.ttl = row.ttl;
+  if (row.outbox !== null) item.outbox = Envelope.parse(JSON.parse(row.outbox));
+  return item;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString("base64url");
+}
+
+function decodeCursor(raw: string): Cursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Partial<Cursor>;
+    if (typeof parsed.pk === "string" && typeof parsed.sk === "string") return parsed as Cursor;
+  } catch {
+    // fall through to the clear error below
+  }
+  throw new InvalidCursorError();
+}

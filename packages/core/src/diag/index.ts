@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { NotFoundError } from "../error.ts";
+import * as Event from "../event/index.ts";
+import { ConditionFailedError, type Item, type Ports } from "../port.ts";
+
+/**
+ * Pipeline self-test. A ping is a record whose insert emits `diag.ping`; the
+ * `diag` worker marks it processed. It proves outbox → bus → queue → worker on
+ * either runtime, and `failTimes` / `holdMs` exercise retries, dead letters and
+ * crash recovery.
+ */
+
+const PK = "DIAG#PING";
+const TENANT = "platform";
+
+export const CreatePing = z.object({
+  failTimes: z.number().int().min(0).max(100).default(0),
+  holdMs: z.number().int().min(0).max(60_000).default(0),
+  note: z.string().max(200).optional(),
+});
+export type CreatePing = z.input<typeof CreatePing>;
+
+export const Ping = z.object({
+  id: z.string(),
+  status: z.enum(["queued", "processed"]),
+  failTimes: z.number().int(),
+  holdMs: z.number().int(),
+  note: z.string().optional(),
+  /** Deliveries the worker has seen, failed ones included. */
+  attempts: z.number().int(),
+  lastError: z.string().optional(),
+  /** How many times the side effect ran: must stay 1 however often the message arrives. */
+  effects: z.number().int(),
+  createdAt: z.string(),
+  processedAt: z.string().optional(),
+});
+export type Ping = z.infer<typeof Ping>;
+
+export class InjectedFailure extends Error {
+  constructor(attempt: number, failTimes: number) {
+    super(`diag ping asked to fail: attempt ${attempt} of ${failTimes} planned failures`);
+    this.name = "InjectedFailure";
+  }
+}
+
+export async function create(ports: Ports, input: CreatePing): Promise<Ping> {
+  const parsed = CreatePing.parse(input);
+  const id = `ping_${randomUUID()}`;
+  const ping: Ping = {
+    id,
+    status: "queued",
+    failTimes: parsed.failTimes,
+    holdMs: parsed.holdMs,
+    note: parsed.note,
+    attempts: 0,
+    effects: 0,
+    createdAt: new Date(ports.clock.now()).toISOString(),
+  };
+  await ports.store.put(
+    {
+      pk: PK,
+      sk: id,
+      data: ping,
+      outbox: Event.create({
+        type: "diag.ping",
+        tenantId: TENANT,
+        occurredAt: new Date(ports.clock.now()),
+        data: { pingId: id, failTimes: parsed.failTimes, holdMs: parsed.holdMs },
+      }),
+    },
+    { ifNotExists: true },
+  );
+  return ping;
+}
+
+export async function get(ports: Ports, id: string): Promise<Ping> {
+  const item = await ports.store.get(PK, id);
+  if (!item) throw new NotFoundError(`ping ${id}`);
+  return Ping.parse(item.data);
+}
+
+/** Read-modify-write with the item's version, retried on a concurrent change. */
+async function update(ports: Ports, id: string, change: (ping: Ping) => Ping | undefined): Promise<Ping> {
+  for (;;) {
+    const item = await ports.store.get(PK, id);
+    if (!item) throw new NotFoundError(`ping ${id}`);
+    const next = change(Ping.parse(item.data));
+    if (!next) return Ping.parse(item.data);
+    try {
+      const written: Item = await ports.store.put({ ...item, outbox: undefined, data: next }, { ifVersion: item.version });
+      return Ping.parse(written.data);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+}
+
+/** The worker's side of a ping. Idempotent: a ping already processed is left alone. */
+export async function handle(ports: Ports, pingId: string, receiveCount: number): Promise<Ping> {
+  const seen = await update(ports, pingId, (ping) => ({ ...ping, attempts: Math.max(ping.attempts, receiveCount) }));
+  if (seen.status === "processed") return seen;
+  if (receiveCount <= seen.failTimes) {
+    const failure = new InjectedFailure(receiveCount, seen.failTimes);
+    await update(ports, pingId, (ping) => ({ ...ping, lastError: failure.message }));
+    throw failure;
+  }
+  if (seen.holdMs > 0) await new Promise((resolve) => setTimeout(resolve, seen.holdMs));
+  return update(ports, pingId, (ping) =>
+    ping.status === "processed"
+      ? undefined
+      : { ...ping, status: "processed", effects: ping.effects + 1, processedAt: new Date(ports.clock.now()).toISOString() },
+  );
+}

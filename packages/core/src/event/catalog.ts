@@ -1,0 +1,43 @@
+import { z } from "zod";
+import type { QueueName } from "./queues.ts";
+
+export interface EventSpec {
+  schema: z.ZodType<Record<string, unknown>>;
+  /** Queues that receive this type; the bus rules are generated from this. */
+  queues: readonly QueueName[];
+  description: string;
+}
+
+/** The event catalog: type → schema → queues. Nothing else lists event types. */
+export const catalog = {
+  "diag.ping": {
+    description: "A self-test event; its worker marks the ping processed",
+    queues: ["diag"],
+    schema: z.object({
+      pingId: z.string(),
+      /** How many deliveries the worker should fail before succeeding. */
+      failTimes: z.number().int().min(0).max(100),
+      /** Milliseconds the worker holds the message before finishing. */
+      holdMs: z.number().int().min(0).max(60_000),
+    }),
+  },
+} as const satisfies Record<string, EventSpec>;
+
+export type EventType = keyof typeof catalog;
+
+export type EventData<T extends EventType> = z.infer<(typeof catalog)[T]["schema"]>;
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(catalog, type);
+}
+
+/** Queue name → event types routed to it (what each bus rule matches). */
+export function routesByQueue(): Map<QueueName, EventType[]> {
+  const byQueue = new Map<QueueName, EventType[]>();
+  for (const [type, spec] of Object.entries(catalog) as [EventType, EventSpec][]) {
+    for (const queue of spec.queues) {
+      byQueue.set(queue, [...(byQueue.get(queue) ?? []), type]);
+    }
+  }
+  return byQueue;
+}

@@ -1,0 +1,21 @@
+import type { Grant, HandlerRef } from "../grants.ts";
+
+export interface CronJob {
+  name: string;
+  /** EventBridge schedule expression: rate(5 minutes) or cron(0 3 * * ? *). */
+  schedule: string;
+  handler: HandlerRef;
+  grants: readonly Grant[];
+  description: string;
+}
+
+/** Scheduled jobs: EventBridge schedules on AWS, the in-process timer locally. */
+export const cronJobs = [
+  {
+    name: "dead-letter-watch",
+    schedule: "rate(15 minutes)",
+    handler: "cron/dead-letter-watch.handler",
+    grants: ["queues"],
+    description: "Logs a warning for every dead-letter queue that holds messages, for log-based alerting",
+  },
+] as const satisfies readonly CronJob[];

@@ -1,0 +1,12 @@
+import type { QueueName } from "@sambung/core/event/queues";
+import type { Grant, HandlerRef } from "../grants.ts";
+
+export interface WorkerSpec {
+  handler: HandlerRef;
+  grants: readonly Grant[];
+}
+
+/** The worker for each queue of the catalog's queue table; the type makes a missing one a compile error. */
+export const workers = {
+  diag: { handler: "workers/diag.handler", grants: ["table:write"] },
+} as const satisfies Record<QueueName, WorkerSpec>;

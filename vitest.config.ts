@@ -9,5 +9,6 @@ export default defineConfig({
     // Two cores: more forks than that only adds contention to suites that start servers.
     maxWorkers: 2,
     reporters: ["default"],
+    env: { LOG_LEVEL: "error", POWERTOOLS_DEV: "false" },
   },
 });

@@ -7,7 +7,8 @@ export class ManualClock implements Clock {
   private current;
 
   constructor(current = Date.parse("2026-01-01T00:00:00Z")) {
-    this.current = current;}
+    this.current = current;
+  }
 
   now(): number {
     return this.current;

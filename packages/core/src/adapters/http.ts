@@ -7,7 +7,8 @@ export class FetchHttp implements Http {
   private readonly defaultTimeoutMs;
 
   constructor(defaultTimeoutMs = DEFAULT_TIMEOUT_MS) {
-    this.defaultTimeoutMs = defaultTimeoutMs;}
+    this.defaultTimeoutMs = defaultTimeoutMs;
+  }
 
   async fetch(request: HttpRequest): Promise<HttpResponse> {
     const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;

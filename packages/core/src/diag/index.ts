@@ -96,19 +96,34 @@ async function update(ports: Ports, id: string, change: (ping: Ping) => Ping | u
   }
 }
 
-/** The worker's side of a ping. Idempotent: a ping already processed is left alone. */
-export async function handle(ports: Ports, pingId: string, receiveCount: number): Promise<Ping> {
-  const seen = await update(ports, pingId, (ping) => ({ ...ping, attempts: Math.max(ping.attempts, receiveCount) }));
-  if (seen.status === "processed") return seen;
-  if (receiveCount <= seen.failTimes) {
-    const failure = new InjectedFailure(receiveCount, seen.failTimes);
-    await update(ports, pingId, (ping) => ({ ...ping, lastError: failure.message }));
+/**
+ * The worker's side of a ping. Idempotent: a ping already processed is left alone.
+ * Planned failures count deliveries on the record, not the queue's receive count,
+ * so a redrive after the dead-letter queue gets past them.
+ */
+export async function handle(ports: Ports, pingId: string): Promise<Ping> {
+  const current = await get(ports, pingId);
+  if (current.status === "processed") return current;
+  const attempt = current.attempts + 1;
+  if (attempt <= current.failTimes) {
+    const failure = new InjectedFailure(attempt, current.failTimes);
+    await update(ports, pingId, (ping) => ({ ...ping, attempts: ping.attempts + 1, lastError: failure.message }));
     throw failure;
   }
-  if (seen.holdMs > 0) await new Promise((resolve) => setTimeout(resolve, seen.holdMs));
+  if (current.holdMs > 0) {
+    // Count the delivery before holding, so a crash while holding shows up in `attempts`.
+    await update(ports, pingId, (ping) => ({ ...ping, attempts: ping.attempts + 1 }));
+    await new Promise((resolve) => setTimeout(resolve, current.holdMs));
+  }
   return update(ports, pingId, (ping) =>
     ping.status === "processed"
       ? undefined
-      : { ...ping, status: "processed", effects: ping.effects + 1, processedAt: new Date(ports.clock.now()).toISOString() },
+      : {
+          ...ping,
+          attempts: current.holdMs > 0 ? ping.attempts : ping.attempts + 1,
+          status: "processed",
+          effects: ping.effects + 1,
+          processedAt: new Date(ports.clock.now()).toISOString(),
+        },
   );
 }

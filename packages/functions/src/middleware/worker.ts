@@ -26,19 +26,23 @@ export function worker(fn: (item: WorkItem) => Promise<void>): WorkerHandler {
   const core = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const p = await ports();
     const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
-    for (const record of event.Records) {
-      try {
-        const envelope = Event.parse(JSON.parse(record.body));
-        await fn({ envelope, receiveCount: Number(record.attributes.ApproximateReceiveCount), record, ports: p });
-      } catch (error) {
-        logger.warn("message failed; it will be retried", {
-          messageId: record.messageId,
-          receiveCount: record.attributes.ApproximateReceiveCount,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-      }
-    }
+    // Records of a batch are independent (standard queues promise no order), so they
+    // run side by side and their writes share commits.
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          const envelope = Event.parse(JSON.parse(record.body));
+          await fn({ envelope, receiveCount: Number(record.attributes.ApproximateReceiveCount), record, ports: p });
+        } catch (error) {
+          logger.warn("message failed; it will be retried", {
+            messageId: record.messageId,
+            receiveCount: record.attributes.ApproximateReceiveCount,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
     return { batchItemFailures };
   };
   return middy<SQSEvent, SQSBatchResponse, Error, Context>().use(injectLambdaContext(logger)).handler(core);

@@ -11,7 +11,8 @@ export class LocalBus implements Bus {
 
   constructor(database: LocalDatabase, queue: SqliteQueue) {
     this.database = database;
-    this.queue = queue;}
+    this.queue = queue;
+  }
 
   /** Routes inside the caller's transaction; throws for a type the catalog does not know. */
   routeWithin(envelope: Envelope): string[] {

@@ -30,23 +30,20 @@ export class OutboxDispatcher {
   constructor(database: LocalDatabase, bus: LocalBus, queue: SqliteQueue) {
     this.database = database;
     this.bus = bus;
-    this.queue = queue;}
-
-  private get db() {
-    return this.database.db;
+    this.queue = queue;
   }
 
   /** Dispatches up to `max` pending entries; returns how many left the outbox. */
   drain(max = 500): number {
-    const rows = this.db
-      .prepare("SELECT seq, envelope FROM outbox WHERE failed_reason IS NULL ORDER BY seq LIMIT ?")
+    const rows = this.database
+      .stmt("SELECT seq, envelope FROM outbox WHERE failed_reason IS NULL ORDER BY seq LIMIT ?")
       .all(max) as unknown as OutboxRow[];
     if (rows.length === 0) return 0;
     const touched = new Set<string>();
     let moved = 0;
     this.database.transaction(() => {
-      const remove = this.db.prepare("DELETE FROM outbox WHERE seq = ?");
-      const fail = this.db.prepare("UPDATE outbox SET failed_reason = ? WHERE seq = ?");
+      const remove = this.database.stmt("DELETE FROM outbox WHERE seq = ?");
+      const fail = this.database.stmt("UPDATE outbox SET failed_reason = ? WHERE seq = ?");
       for (const row of rows) {
         try {
           const targets = this.bus.routeWithin(Envelope.parse(JSON.parse(row.envelope)));
@@ -64,8 +61,8 @@ export class OutboxDispatcher {
   }
 
   stats(): DispatchStats {
-    const row = this.db
-      .prepare("SELECT SUM(failed_reason IS NULL) AS pending, SUM(failed_reason IS NOT NULL) AS failed FROM outbox")
+    const row = this.database
+      .stmt("SELECT SUM(failed_reason IS NULL) AS pending, SUM(failed_reason IS NOT NULL) AS failed FROM outbox")
       .get() as { pending: number | null; failed: number | null };
     return { dispatched: this.dispatched, pending: row.pending ?? 0, failed: row.failed ?? 0 };
   }

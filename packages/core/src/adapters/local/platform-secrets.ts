@@ -10,7 +10,8 @@ export class FilePlatformSecrets implements PlatformSecrets {
   private readonly path: string;
 
   constructor(path: string) {
-    this.path = path;}
+    this.path = path;
+  }
 
   private read(): Record<string, string> {
     return existsSync(this.path) ? SecretsFile.parse(JSON.parse(readFileSync(this.path, "utf8"))) : {};

@@ -43,10 +43,6 @@ export class SqliteQueue implements Queue {
     this.configs = new Map(configs.map((config) => [config.name, config]));
   }
 
-  private get db() {
-    return this.database.db;
-  }
-
   private config(queue: string): QueueConfig {
     const config = this.configs.get(queue);
     if (!config) throw new UnknownQueueError(queue);
@@ -57,7 +53,7 @@ export class SqliteQueue implements Queue {
   sendWithin(queue: string, messages: OutgoingMessage[]): void {
     this.config(queue);
     const now = this.clock.now();
-    const insert = this.db.prepare(
+    const insert = this.database.stmt(
       "INSERT INTO messages (id, queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?)",
     );
     for (const message of messages) {
@@ -80,14 +76,14 @@ export class SqliteQueue implements Queue {
     const { maxReceiveCount } = this.config(queue);
     const now = this.clock.now();
     return this.database.transaction(() => {
-      const rows = this.db
-        .prepare(
+      const rows = this.database
+        .stmt(
           "SELECT * FROM messages WHERE queue = ? AND dead_at IS NULL AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
         )
         .all(queue, now, Math.max(1, options.max)) as unknown as MessageRow[];
       const received: ReceivedMessage[] = [];
-      const kill = this.db.prepare("UPDATE messages SET dead_at = ?, receipt = NULL WHERE seq = ?");
-      const take = this.db.prepare(
+      const kill = this.database.stmt("UPDATE messages SET dead_at = ?, receipt = NULL WHERE seq = ?");
+      const take = this.database.stmt(
         "UPDATE messages SET receive_count = ?, receipt = ?, visible_at = ? WHERE seq = ?",
       );
       for (const row of rows) {
@@ -106,21 +102,31 @@ export class SqliteQueue implements Queue {
 
   async ack(queue: string, receiptHandle: string): Promise<void> {
     this.config(queue);
-    this.db.prepare("DELETE FROM messages WHERE queue = ? AND receipt = ?").run(queue, receiptHandle);
+    this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?").run(queue, receiptHandle);
+  }
+
+  /** Deletes a batch of handled messages in one transaction (what DeleteMessageBatch is to SQS). */
+  ackAll(queue: string, receiptHandles: string[]): void {
+    this.config(queue);
+    if (receiptHandles.length === 0) return;
+    const remove = this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?");
+    this.database.transaction(() => {
+      for (const receipt of receiptHandles) remove.run(queue, receipt);
+    });
   }
 
   async release(queue: string, receiptHandle: string, seconds: number): Promise<void> {
     this.config(queue);
-    this.db
-      .prepare("UPDATE messages SET receipt = NULL, visible_at = ? WHERE queue = ? AND receipt = ?")
+    this.database
+      .stmt("UPDATE messages SET receipt = NULL, visible_at = ? WHERE queue = ? AND receipt = ?")
       .run(this.clock.now() + Math.max(0, seconds) * 1000, queue, receiptHandle);
   }
 
   async stats(queue: string): Promise<QueueStats> {
     this.config(queue);
     const now = this.clock.now();
-    const row = this.db
-      .prepare(
+    const row = this.database
+      .stmt(
         `SELECT
            SUM(dead_at IS NULL AND visible_at <= ?) AS visible,
            SUM(dead_at IS NULL AND receipt IS NOT NULL AND visible_at > ?) AS in_flight,
@@ -142,8 +148,8 @@ export class SqliteQueue implements Queue {
 
   async peekDead(queue: string, limit: number): Promise<DeadLetter[]> {
     this.config(queue);
-    const rows = this.db
-      .prepare("SELECT * FROM messages WHERE queue = ? AND dead_at IS NOT NULL ORDER BY dead_at, seq LIMIT ?")
+    const rows = this.database
+      .stmt("SELECT * FROM messages WHERE queue = ? AND dead_at IS NOT NULL ORDER BY dead_at, seq LIMIT ?")
       .all(queue, Math.max(1, limit)) as unknown as MessageRow[];
     return rows.map((row) => ({
       id: row.id,
@@ -158,12 +164,12 @@ export class SqliteQueue implements Queue {
     this.config(queue);
     const now = this.clock.now();
     const moved = this.database.transaction(() => {
-      const rows = this.db
-        .prepare("SELECT seq, id FROM messages WHERE queue = ? AND dead_at IS NOT NULL ORDER BY dead_at, seq")
+      const rows = this.database
+        .stmt("SELECT seq, id FROM messages WHERE queue = ? AND dead_at IS NOT NULL ORDER BY dead_at, seq")
         .all(queue) as unknown as Pick<MessageRow, "seq" | "id">[];
       const wanted = options.ids ? new Set(options.ids) : undefined;
       const chosen = rows.filter((row) => !wanted || wanted.has(row.id)).slice(0, options.max ?? rows.length);
-      const revive = this.db.prepare(
+      const revive = this.database.stmt(
         "UPDATE messages SET dead_at = NULL, receipt = NULL, receive_count = 0, visible_at = ? WHERE seq = ?",
       );
       for (const row of chosen) revive.run(now, row.seq);
@@ -180,16 +186,16 @@ export class SqliteQueue implements Queue {
    */
   recoverInFlight(): number {
     return Number(
-      this.db
-        .prepare("UPDATE messages SET receipt = NULL, visible_at = ? WHERE receipt IS NOT NULL AND dead_at IS NULL")
+      this.database
+        .stmt("UPDATE messages SET receipt = NULL, visible_at = ? WHERE receipt IS NOT NULL AND dead_at IS NULL")
         .run(this.clock.now()).changes,
     );
   }
 
   /** Milliseconds until the next message of `queue` becomes visible, if any is waiting. */
   nextVisibleIn(queue: string): number | undefined {
-    const row = this.db
-      .prepare("SELECT MIN(visible_at) AS next FROM messages WHERE queue = ? AND dead_at IS NULL")
+    const row = this.database
+      .stmt("SELECT MIN(visible_at) AS next FROM messages WHERE queue = ? AND dead_at IS NULL")
       .get(queue) as { next: number | null };
     return row.next === null ? undefined : Math.max(0, row.next - this.clock.now());
   }

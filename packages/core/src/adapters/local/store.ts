@@ -29,10 +29,7 @@ export class SqliteStore implements Store {
 
   constructor(database: LocalDatabase, clock: Clock) {
     this.database = database;
-    this.clock = clock;}
-
-  private get db() {
-    return this.database.db;
+    this.clock = clock;
   }
 
   private nowSeconds(): number {
@@ -46,16 +43,16 @@ export class SqliteStore implements Store {
   }
 
   async get(pk: string, sk: string): Promise<Item | undefined> {
-    const row = this.db.prepare("SELECT * FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Row | undefined;
+    const row = this.database.stmt("SELECT * FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Row | undefined;
     const found = this.live(row);
     return found ? toItem(found) : undefined;
   }
 
   async put(item: Item, options: PutOptions = {}): Promise<Item> {
     const outbox = item.outbox ? Envelope.parse(item.outbox) : undefined;
-    const stored = this.database.transaction(() => {
+    const stored = await this.database.grouped(() => {
       const existing = this.live(
-        this.db.prepare("SELECT * FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Row | undefined,
+        this.database.stmt("SELECT * FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Row | undefined,
       );
       if (options.ifNotExists && existing) throw new ConditionFailedError(item.pk, item.sk);
       if (options.ifVersion !== undefined && existing?.version !== options.ifVersion) {
@@ -63,8 +60,8 @@ export class SqliteStore implements Store {
       }
       const version = (existing?.version ?? 0) + 1;
       const next: Item = { ...item, version };
-      this.db
-        .prepare(
+      this.database
+        .stmt(
           `INSERT INTO items (pk, sk, gsi1pk, gsi1sk, ttl, version, outbox, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk, ttl = excluded.ttl,
              version = excluded.version, outbox = excluded.outbox, data = excluded.data`,
@@ -81,8 +78,8 @@ export class SqliteStore implements Store {
         );
       // The record is the outbox entry: only a first insert emits, as the stream pipe does on AWS.
       if (outbox && !existing) {
-        this.db
-          .prepare("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)")
+        this.database
+          .stmt("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)")
           .run(JSON.stringify(outbox), this.clock.now());
       }
       return { next, emitted: Boolean(outbox && !existing) };
@@ -92,14 +89,14 @@ export class SqliteStore implements Store {
   }
 
   async delete(pk: string, sk: string, options: { ifVersion?: number } = {}): Promise<void> {
-    this.database.transaction(() => {
+    await this.database.grouped(() => {
       if (options.ifVersion !== undefined) {
         const existing = this.live(
-          this.db.prepare("SELECT * FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Row | undefined,
+          this.database.stmt("SELECT * FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Row | undefined,
         );
         if (existing?.version !== options.ifVersion) throw new ConditionFailedError(pk, sk);
       }
-      this.db.prepare("DELETE FROM items WHERE pk = ? AND sk = ?").run(pk, sk);
+      this.database.stmt("DELETE FROM items WHERE pk = ? AND sk = ?").run(pk, sk);
     });
   }
 
@@ -136,8 +133,8 @@ export class SqliteStore implements Store {
       }
     }
     const orderBy = onIndex ? `gsi1sk ${order}, pk ${order}, sk ${order}` : `sk ${order}`;
-    const rows = this.db
-      .prepare(`SELECT * FROM items WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ?`)
+    const rows = this.database
+      .stmt(`SELECT * FROM items WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ?`)
       .all(...params, limit + 1) as unknown as Row[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -149,12 +146,12 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare("SELECT 1").get();
+    this.database.stmt("SELECT 1").get();
   }
 
   /** Deletes expired rows; reads already hide them, this only reclaims space. */
   sweepExpired(): number {
-    return Number(this.db.prepare("DELETE FROM items WHERE ttl IS NOT NULL AND ttl <= ?").run(this.nowSeconds()).changes);
+    return Number(this.database.stmt("DELETE FROM items WHERE ttl IS NOT NULL AND ttl <= ?").run(this.nowSeconds()).changes);
   }
 }
 

@@ -1,0 +1,164 @@
+import { createLocalPorts, type LocalPorts } from "@sambung/core/adapters/local/index";
+import { systemClock } from "@sambung/core/adapters/clock";
+import { queues, type QueueName } from "@sambung/core/event/queues";
+import type { Clock } from "@sambung/core/port";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { cronJobs } from "../cron/table.ts";
+import { logger } from "../log.ts";
+import type { HttpHandler } from "../middleware/http.ts";
+import type { WorkerHandler } from "../middleware/worker.ts";
+import { usePorts } from "../ports.ts";
+import { routes } from "../routes.ts";
+import { reportWorkersWith } from "../runtime-status.ts";
+import { workers } from "../workers/table.ts";
+import { BodyTooLargeError, readRequestBody, toApiGatewayEvent, writeJson, writeResult } from "./api-gateway.ts";
+import type { LocalConfig } from "./config.ts";
+import { CronTimer } from "./cron-timer.ts";
+import { loadHandler } from "./handlers.ts";
+import { lambdaContext } from "./lambda-context.ts";
+import { QueuePoller } from "./pollers.ts";
+import { Router } from "./router.ts";
+
+export interface RuntimeOptions extends Pick<LocalConfig, "dataDir"> {
+  port?: number;
+  host?: string;
+  clock?: Clock;
+  /** Leave the workers off (a test that wants messages to stay on their queue). */
+  workers?: boolean;
+}
+
+export interface Runtime {
+  url: string;
+  ports: LocalPorts;
+  cron: CronTimer;
+  pollers: Map<QueueName, QueuePoller>;
+  /** Stops taking requests, drains in-flight work, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** How often the outbox is checked even when no write signalled it (a safety net, not the main path). */
+const OUTBOX_SWEEP_MS = 1000;
+/** How long shutdown waits for open requests before closing their connections. */
+const DRAIN_GRACE_MS = 10_000;
+
+/**
+ * The whole hub in one process: the HTTP API from the route table, the outbox
+ * dispatcher, a poller per queue calling its SQS worker, and the cron timer.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const ports = createLocalPorts(options.dataDir, clock);
+  usePorts(ports);
+
+  const recovered = ports.queue.recoverInFlight();
+  if (recovered > 0) logger.warn("messages left in flight by a previous run are visible again", { count: recovered });
+
+  const router = new Router(routes);
+  const handlers = new Map<string, HttpHandler>();
+  for (const ref of router.handlers()) handlers.set(ref, await loadHandler<HttpHandler>(ref));
+
+  const pollers = new Map<QueueName, QueuePoller>();
+  for (const name of Object.keys(workers) as QueueName[]) {
+    const handler = await loadHandler<WorkerHandler>(workers[name].handler);
+    pollers.set(name, new QueuePoller(name, queues[name], ports.queue, ports.database, clock, handler));
+  }
+  reportWorkersWith(() => Object.fromEntries([...pollers].map(([name, poller]) => [name, { ...poller.state }])));
+
+  // Outbox: drain as soon as a write signals, coalescing bursts into one pass.
+  let drainScheduled = false;
+  const drain = () => {
+    if (drainScheduled) return;
+    drainScheduled = true;
+    setImmediate(() => {
+      drainScheduled = false;
+      try {
+        if (ports.dispatcher.drain() > 0) drain();
+      } catch (error) {
+        logger.error("outbox dispatch failed; it will be tried again", { error: error as Error });
+      }
+    });
+  };
+  ports.database.signals.on("outbox", drain);
+  const sweep = setInterval(drain, OUTBOX_SWEEP_MS);
+  drain();
+
+  const inFlight = new Set<Promise<void>>();
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    const match = router.match(request.method ?? "GET", url.pathname);
+    if (match.kind === "not-found") {
+      writeJson(response, 404, { error: { code: "no_route", message: `no route for ${request.method} ${url.pathname}` } });
+      return;
+    }
+    if (match.kind === "method-not-allowed") {
+      writeJson(
+        response,
+        405,
+        { error: { code: "method_not_allowed", message: `${request.method} is not allowed here; use ${match.allowed.join(" or ")}` } },
+        { allow: match.allowed.join(", ") },
+      );
+      return;
+    }
+    let body: Buffer;
+    try {
+      body = await readRequestBody(request);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        writeJson(response, 413, { error: { code: "too_large", message: error.message } });
+        return;
+      }
+      throw error;
+    }
+    const handler = handlers.get(match.route.handler);
+    if (!handler) throw new Error(`route ${match.routeKey} has no loaded handler`);
+    const event = toApiGatewayEvent({ request, body, url, routeKey: match.routeKey, pathParameters: match.params });
+    const result = await handler(event, lambdaContext(match.route.handler, 30_000));
+    writeResult(response, result);
+  };
+
+  const server: Server = createServer((request, response) => {
+    const work = serve(request, response)
+      .catch((error: unknown) => {
+        logger.error("request failed outside its handler", { error: error as Error });
+        if (!response.headersSent) writeJson(response, 500, { error: { code: "internal", message: "something went wrong on our side" } });
+        else response.destroy();
+      })
+      .finally(() => inFlight.delete(work));
+    inFlight.add(work);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8787, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  const workersOn = options.workers ?? true;
+  if (workersOn) for (const poller of pollers.values()) poller.start();
+  const cron = new CronTimer(cronJobs, clock);
+  if (workersOn) cron.start();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = setTimeout(() => server.closeAllConnections(), DRAIN_GRACE_MS);
+      await Promise.all(inFlight);
+      await closed;
+      clearTimeout(grace);
+      await Promise.all([...pollers.values()].map((poller) => poller.stop()));
+      await cron.stop();
+      clearInterval(sweep);
+      ports.database.signals.off("outbox", drain);
+      ports.dispatcher.drain();
+      ports.database.close();
+    })();
+    return stopping;
+  };
+
+  return { url: `http://${host}:${address.port}`, ports, cron, pollers, stop };
+}

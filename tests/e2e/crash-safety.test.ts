@@ -1,19 +1,32 @@
 import type { Ping } from "@sambung/core/diag/index";
 import { afterAll, describe, expect, it } from "vitest";
-import { call, spawnRuntime, tempDir } from "../support/runtime.ts";
+import { call, signIn, spawnRuntime, tempDir } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
 
 const data = tempDir("sambung-crash-");
 afterAll(() => data.remove());
 
+const sessions = new Map<string, string>();
+
+/** Calls the child runtime as its owner, signing in once per process. */
+async function as(url: string) {
+  let token = sessions.get(url);
+  if (!token) {
+    token = await signIn(url);
+    sessions.set(url, token);
+  }
+  const authorization = `Bearer ${token}`;
+  return <T>(method: string, path: string, body?: unknown) => call<T>(url, method, path, body, { authorization });
+}
+
 async function getPing(url: string, id: string): Promise<Ping> {
-  return (await call<Ping>(url, "GET", `/api/diag/pings/${id}`)).body;
+  return (await (await as(url))<Ping>("GET", `/api/diag/pings/${id}`)).body;
 }
 
 describe("npm start's process", () => {
   it("loses nothing and processes nothing twice when killed while a worker holds a message", async () => {
     const first = await spawnRuntime(data.path);
-    const created = await call<Ping>(first.url, "POST", "/api/diag/pings", { holdMs: 5_000 });
+    const created = await (await as(first.url))<Ping>("POST", "/api/diag/pings", { holdMs: 5_000 });
     expect(created.status).toBe(202);
     // The worker has the message in hand (attempt counted) but has not finished it.
     await waitFor(async () => (await getPing(first.url, created.body.id)).attempts === 1, "the worker to take the message");
@@ -38,7 +51,7 @@ describe("npm start's process", () => {
 
   it("drains in-flight work on SIGTERM, exits 0, and keeps its data for the next start", async () => {
     const first = await spawnRuntime(data.path);
-    const created = await call<Ping>(first.url, "POST", "/api/diag/pings", { holdMs: 800 });
+    const created = await (await as(first.url))<Ping>("POST", "/api/diag/pings", { holdMs: 800 });
     await waitFor(async () => (await getPing(first.url, created.body.id)).attempts === 1, "the worker to take the message");
     first.process.kill("SIGTERM");
     expect(await first.exited).toBe(0);

@@ -13,9 +13,14 @@ export function tempDir(prefix = "sambung-test-"): { path: string; remove: () =>
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+export const OWNER = { email: "owner@example.com", password: "correct horse battery" };
+
 export interface TestRuntime extends Runtime {
   clock: ManualClock;
   dataDir: string;
+  /** The first owner's session token (owner of the first tenant, and superadmin). */
+  token: string;
+  /** Calls the API as the owner unless `headers.authorization` says otherwise ("" for none). */
   api<T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -24,17 +29,33 @@ export interface TestRuntime extends Runtime {
 export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): Promise<TestRuntime> {
   const dir = tempDir();
   const clock = new ManualClock(Date.now());
-  const runtime = await startRuntime({ dataDir: dir.path, port: 0, clock, ...options });
+  const runtime = await startRuntime({ dataDir: dir.path, port: 0, clock, owner: OWNER, ...options });
+  const token = await signIn(runtime.url);
   return {
     ...runtime,
     clock,
     dataDir: dir.path,
-    api: (method, path, body, headers) => call(runtime.url, method, path, body, headers),
+    token,
+    api: (method, path, body, headers = {}) => call(runtime.url, method, path, body, withAuth(token, headers)),
     close: async () => {
       await runtime.stop();
       dir.remove();
     },
   };
+}
+
+function withAuth(token: string, headers: Record<string, string>): Record<string, string> {
+  if (headers.authorization === "") {
+    const { authorization: _none, ...rest } = headers;
+    return rest;
+  }
+  return { authorization: `Bearer ${token}`, ...headers };
+}
+
+export async function signIn(base: string, credentials = OWNER): Promise<string> {
+  const { status, body } = await call<{ token: string }>(base, "POST", "/api/auth/login", credentials);
+  if (status !== 200) throw new Error(`sign-in failed with ${status}: ${JSON.stringify(body)}`);
+  return body.token;
 }
 
 export async function call<T>(
@@ -70,7 +91,15 @@ export interface ChildRuntime {
 export async function spawnRuntime(dataDir: string, env: Record<string, string> = {}): Promise<ChildRuntime> {
   const child = spawn(nodeBin, [join(repoRoot, "packages/functions/src/local/main.ts")], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: "0", SAMBUNG_DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      SAMBUNG_DATA_DIR: dataDir,
+      LOG_LEVEL: "warn",
+      SAMBUNG_OWNER_EMAIL: OWNER.email,
+      SAMBUNG_OWNER_PASSWORD: OWNER.password,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -27,7 +27,7 @@ function event(body?: string, headers: Record<string, string> = { "content-type"
 
 describe("the HTTP handler stack", () => {
   it("hides internals of unexpected errors behind a 500 with the correlation id", async () => {
-    const handler = http({}, async () => {
+    const handler = http({ auth: { public: true } }, async () => {
       throw new Error("database password is hunter2 at /srv/secret/path");
     });
     const result = await handler(event(), context);
@@ -38,11 +38,11 @@ describe("the HTTP handler stack", () => {
   });
 
   it("maps domain errors to their status and Retry-After", async () => {
-    const conflict = await http({}, async () => {
+    const conflict = await http({ auth: { public: true } }, async () => {
       throw new ConflictError("that key was used with another body");
     })(event(), context);
     expect(conflict.statusCode).toBe(409);
-    const limited = await http({}, async () => {
+    const limited = await http({ auth: { public: true } }, async () => {
       throw new RateLimitedError("slow down", 7);
     })(event(), context);
     expect(limited.statusCode).toBe(429);
@@ -50,7 +50,7 @@ describe("the HTTP handler stack", () => {
   });
 
   it("refuses a non-JSON content type for a JSON body, saying what to send", async () => {
-    const handler = http({ body: z.object({ a: z.number() }) }, async ({ body }) => ({ body }));
+    const handler = http({ auth: { public: true }, body: z.object({ a: z.number() }) }, async ({ body }) => ({ body }));
     const result = await handler(event('{"a":1}', { "content-type": "text/plain" }), context);
     expect(result.statusCode).toBe(400);
     expect(result.body).toContain("application/json");
@@ -60,7 +60,7 @@ describe("the HTTP handler stack", () => {
   });
 
   it("reports every failing field at once", async () => {
-    const handler = http({ body: z.object({ a: z.number(), b: z.string() }) }, async () => ({}));
+    const handler = http({ auth: { public: true }, body: z.object({ a: z.number(), b: z.string() }) }, async () => ({}));
     const result = await handler(event('{"a":"x"}'), context);
     const issues = (JSON.parse(result.body ?? "{}") as { error: { issues: { path: string }[] } }).error.issues;
     expect(issues.map((issue) => issue.path).sort()).toEqual(["body.a", "body.b"]);

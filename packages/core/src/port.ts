@@ -243,9 +243,24 @@ export interface PlatformSecrets {
   get(name: string): Promise<string>;
 }
 
+// ---------------------------------------------------------------- Platform settings
+
+/** Settings of the running deployment that domain code must respect. */
+export interface PlatformConfig {
+  runtime: "local" | "aws";
+  /**
+   * Let outgoing calls reach loopback, private and link-local addresses. Only the
+   * local runtime may turn this on (SAMBUNG_ALLOW_PRIVATE_URLS), for development.
+   */
+  allowPrivateUrls: boolean;
+  /** Where the hub is reachable from outside, for webhook URLs shown to owners. */
+  publicUrl?: string;
+}
+
 // ---------------------------------------------------------------- Everything a handler gets
 
 export interface Ports {
+  config: PlatformConfig;
   store: Store;
   queue: Queue;
   bus: Bus;

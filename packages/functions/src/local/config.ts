@@ -18,6 +18,8 @@ export const LocalEnv = z.object({
     .pipe(z.enum(["debug", "info", "warn", "error", "silent", "critical", "trace"])),
   /** Development only: let outgoing webhooks and provider URLs reach private and loopback addresses. */
   SAMBUNG_ALLOW_PRIVATE_URLS: Flag,
+  SAMBUNG_OWNER_EMAIL: z.email().optional(),
+  SAMBUNG_OWNER_PASSWORD: z.string().min(10, "SAMBUNG_OWNER_PASSWORD needs at least 10 characters").optional(),
 });
 
 export interface LocalConfig {
@@ -26,6 +28,7 @@ export interface LocalConfig {
   dataDir: string;
   logLevel: string;
   allowPrivateUrls: boolean;
+  owner: { email?: string; password?: string };
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -41,5 +44,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
     dataDir: resolve(e.SAMBUNG_DATA_DIR),
     logLevel: e.LOG_LEVEL,
     allowPrivateUrls: e.SAMBUNG_ALLOW_PRIVATE_URLS,
+    owner: { email: e.SAMBUNG_OWNER_EMAIL, password: e.SAMBUNG_OWNER_PASSWORD },
   };
 }

@@ -8,6 +8,7 @@ async function main(): Promise<void> {
   const config = readConfig();
   const runtime = await startRuntime(config);
   console.log(`Sambung ${version} listening on ${runtime.url} (data in ${config.dataDir})`);
+  if (runtime.setupUrl) console.log(`No owner yet: open ${runtime.setupUrl} to create one (the link works once).`);
 
   let signals = 0;
   const shutdown = (signal: string) => {

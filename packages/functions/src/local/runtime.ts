@@ -2,6 +2,7 @@ import { createLocalPorts, type LocalPorts } from "@sambung/core/adapters/local/
 import { systemClock } from "@sambung/core/adapters/clock";
 import { queues, type QueueName } from "@sambung/core/event/queues";
 import type { Clock } from "@sambung/core/port";
+import * as Tenant from "@sambung/core/tenant/index";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cronJobs } from "../cron/table.ts";
@@ -21,15 +22,21 @@ import { QueuePoller } from "./pollers.ts";
 import { Router } from "./router.ts";
 
 export interface RuntimeOptions extends Pick<LocalConfig, "dataDir"> {
+  /** Development only: outgoing URLs may point at private and loopback addresses. */
+  allowPrivateUrls?: boolean;
   port?: number;
   host?: string;
   clock?: Clock;
   /** Leave the workers off (a test that wants messages to stay on their queue). */
   workers?: boolean;
+  /** First owner for an empty data directory (SAMBUNG_OWNER_EMAIL / SAMBUNG_OWNER_PASSWORD). */
+  owner?: { email?: string; password?: string };
 }
 
 export interface Runtime {
   url: string;
+  /** On a fresh data directory without owner credentials: the one-time link that creates the owner. */
+  setupUrl?: string;
   ports: LocalPorts;
   cron: CronTimer;
   pollers: Map<QueueName, QueuePoller>;
@@ -48,11 +55,14 @@ const DRAIN_GRACE_MS = 10_000;
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
-  const ports = createLocalPorts(options.dataDir, clock);
+  const ports = createLocalPorts(options.dataDir, clock, { allowPrivateUrls: options.allowPrivateUrls ?? false });
   usePorts(ports);
 
   const recovered = ports.queue.recoverInFlight();
   if (recovered > 0) logger.warn("messages left in flight by a previous run are visible again", { count: recovered });
+
+  const boot = await Tenant.bootstrap(ports, options.owner ?? {});
+  if (boot.kind === "created") logger.info("created the first owner", { email: boot.user.email });
 
   const router = new Router(routes);
   const handlers = new Map<string, HttpHandler>();
@@ -160,5 +170,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return stopping;
   };
 
-  return { url: `http://${host}:${address.port}`, ports, cron, pollers, stop };
+  const url = `http://${host}:${address.port}`;
+  const setupUrl = boot.kind === "setup" ? `${url}/setup#token=${boot.token}` : undefined;
+  return { url, setupUrl, ports, cron, pollers, stop };
 }

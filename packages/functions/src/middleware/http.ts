@@ -8,8 +8,13 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { logger } from "../log.ts";
 import { ports } from "../ports.ts";
+import * as Tenant from "@sambung/core/tenant/index";
+
+/** Who may call: anyone, a signed-in user with at least a role, or an API key with a scope. */
+export type Auth = { public: true } | { role: Tenant.Role | "superadmin" } | { scope: Tenant.ApiScope };
 
 export interface Schemas {
+  auth: Auth;
   body?: z.ZodType;
   query?: z.ZodType;
   params?: z.ZodType;
@@ -27,6 +32,7 @@ export interface Request<S extends Schemas> {
   headers: Record<string, string>;
   correlationId: string;
   sourceIp: string;
+  principal: S["auth"] extends { public: true } ? undefined : Tenant.Principal;
   event: APIGatewayProxyEventV2;
   ports: Ports;
 }
@@ -101,6 +107,8 @@ export function http<S extends Schemas>(schemas: S, fn: (request: Request<S>) =>
     const headers = headerMap(event);
     const correlationId = headers["x-correlation-id"] ?? event.requestContext?.requestId ?? randomUUID();
     try {
+      const p = await ports();
+      const principal = await authorize(p, schemas.auth, headers);
       const rawBody = readBody(event);
       const parts = {
         body: schemas.body ? parseJson(rawBody, headers["content-type"]) : undefined,
@@ -126,8 +134,9 @@ export function http<S extends Schemas>(schemas: S, fn: (request: Request<S>) =>
         headers,
         correlationId,
         sourceIp: event.requestContext?.http?.sourceIp ?? "",
+        principal: principal as Request<S>["principal"],
         event,
-        ports: await ports(),
+        ports: p,
       });
       const status = reply.status ?? (reply.body === undefined ? 204 : 200);
       return {
@@ -142,6 +151,17 @@ export function http<S extends Schemas>(schemas: S, fn: (request: Request<S>) =>
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(logger))
     .handler(core);
+}
+
+async function authorize(p: Ports, auth: Auth, headers: Record<string, string>): Promise<Tenant.Principal | undefined> {
+  if ("public" in auth) return undefined;
+  const principal = await Tenant.authenticate(p, headers.authorization, headers["x-sambung-tenant"]);
+  if ("role" in auth) Tenant.requireRole(principal, auth.role);
+  else {
+    Tenant.requireScope(principal, auth.scope);
+    if (principal.kind === "apiKey") await Tenant.consumeApiKeyBudget(p, principal.keyId, principal.rateLimitPerMinute);
+  }
+  return principal;
 }
 
 export function toProblem(error: unknown, correlationId: string): APIGatewayProxyStructuredResultV2 {

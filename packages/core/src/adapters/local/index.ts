@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { queues } from "../../event/queues.ts";
-import type { Clock, Ports, QueueConfig } from "../../port.ts";
+import type { Clock, PlatformConfig, Ports, QueueConfig } from "../../port.ts";
 import { systemClock } from "../clock.ts";
 import { FetchHttp } from "../http.ts";
 import { LocalBus } from "./bus.ts";
@@ -38,12 +38,17 @@ export interface LocalPorts extends Ports {
 }
 
 /** Everything the embedded default needs, rooted in one data directory. */
-export function createLocalPorts(dataDir: string, clock: Clock = systemClock): LocalPorts {
+export function createLocalPorts(
+  dataDir: string,
+  clock: Clock = systemClock,
+  config: Partial<PlatformConfig> = {},
+): LocalPorts {
   const database = new LocalDatabase(join(dataDir, "sambung.db"));
   const store = new SqliteStore(database, clock);
   const queue = new SqliteQueue(database, clock, queueConfigs());
   const bus = new LocalBus(database, queue);
   return {
+    config: { runtime: "local", allowPrivateUrls: false, ...config },
     database,
     store,
     queue,

@@ -17,14 +17,22 @@ export class FilePlatformSecrets implements PlatformSecrets {
     return existsSync(this.path) ? SecretsFile.parse(JSON.parse(readFileSync(this.path, "utf8"))) : {};
   }
 
+  private readonly cache = new Map<string, string>();
+
   async get(name: string): Promise<string> {
+    const cached = this.cache.get(name);
+    if (cached) return cached;
     const secrets = this.read();
     const found = secrets[name];
-    if (found) return found;
+    if (found) {
+      this.cache.set(name, found);
+      return found;
+    }
     const created = randomBytes(32).toString("base64url");
     const temp = `${this.path}.tmp`;
     writeFileSync(temp, JSON.stringify({ ...secrets, [name]: created }, null, 2), { mode: 0o600 });
     renameSync(temp, this.path);
+    this.cache.set(name, created);
     return created;
   }
 }

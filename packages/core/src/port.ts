@@ -190,7 +190,11 @@ export interface Sealed {
 export interface Keyring {
   seal(plaintext: string, context: EncryptionContext): Promise<Sealed>;
   open(sealed: Sealed, context: EncryptionContext): Promise<string>;
-  /** Re-wrap the data key under the current master key; the ciphertext is unchanged. */
+  /**
+   * Re-seal under the current master key, same plaintext. The file keyring re-wraps
+   * the data key only; KMS seals again under a fresh data key (KMS rotates its own
+   * key material, so a new data key is what rotation means there).
+   */
   rewrap(sealed: Sealed, context: EncryptionContext): Promise<Sealed>;
   currentKeyId(): Promise<string>;
 }

@@ -15,6 +15,8 @@ interface Row {
 }
 
 interface Cursor {
+  /** The partition the cursor was handed out for: a cursor only resumes its own query. */
+  q: string;
   pk: string;
   sk: string;
   gsi1sk?: string;
@@ -51,9 +53,8 @@ export class SqliteStore implements Store {
   async put(item: Item, options: PutOptions = {}): Promise<Item> {
     const outbox = item.outbox ? Envelope.parse(item.outbox) : undefined;
     const stored = await this.database.grouped(() => {
-      const existing = this.live(
-        this.database.stmt("SELECT * FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Row | undefined,
-      );
+      const row = this.database.stmt("SELECT * FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Row | undefined;
+      const existing = this.live(row);
       if (options.ifNotExists && existing) throw new ConditionFailedError(item.pk, item.sk);
       if (options.ifVersion !== undefined && existing?.version !== options.ifVersion) {
         throw new ConditionFailedError(item.pk, item.sk);
@@ -76,13 +77,15 @@ export class SqliteStore implements Store {
           outbox ? JSON.stringify(outbox) : null,
           JSON.stringify(item.data),
         );
-      // The record is the outbox entry: only a first insert emits, as the stream pipe does on AWS.
-      if (outbox && !existing) {
+      // The record is the outbox entry: only a true insert emits, as the stream pipe (INSERT
+      // records only) does on AWS; replacing an expired row is a MODIFY there, so not here either.
+      const inserted = row === undefined;
+      if (outbox && inserted) {
         this.database
           .stmt("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)")
           .run(JSON.stringify(outbox), this.clock.now());
       }
-      return { next, emitted: Boolean(outbox && !existing) };
+      return { next, emitted: Boolean(outbox && inserted) };
     });
     if (stored.emitted) this.database.signals.emit("outbox");
     return stored.next;
@@ -124,6 +127,7 @@ export class SqliteStore implements Store {
     }
     if (options.cursor) {
       const after = decodeCursor(options.cursor);
+      if (after.q !== pk) throw new InvalidCursorError();
       if (onIndex) {
         where.push(`(gsi1sk, pk, sk) ${cmp} (?, ?, ?)`);
         params.push(after.gsi1sk ?? "", after.pk, after.sk);
@@ -141,7 +145,7 @@ export class SqliteStore implements Store {
     const last = page.at(-1);
     return {
       items: page.map(toItem),
-      cursor: more && last ? encodeCursor({ pk: last.pk, sk: last.sk, gsi1sk: last.gsi1sk ?? undefined }) : undefined,
+      cursor: more && last ? encodeCursor({ q: pk, pk: last.pk, sk: last.sk, gsi1sk: last.gsi1sk ?? undefined }) : undefined,
     };
   }
 
@@ -171,7 +175,7 @@ function encodeCursor(cursor: Cursor): string {
 function decodeCursor(raw: string): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")) as Partial<Cursor>;
-    if (typeof parsed.pk === "string" && typeof parsed.sk === "string") return parsed as Cursor;
+    if (typeof parsed.q === "string" && typeof parsed.pk === "string" && typeof parsed.sk === "string") return parsed as Cursor;
   } catch {
     // fall through to the clear error below
   }

@@ -161,11 +161,11 @@ describe("FileKeyring specifics", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("creates its key file with mode 0600 and keeps it so after rotation", () => {
+  it("creates its key file with mode 0600 and keeps it so after rotation", async () => {
     const path = join(dir, "fresh", "master.key.json");
     const keyring = new FileKeyring(path);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    keyring.rotate();
+    await keyring.rotate();
     expect(statSync(path).mode & 0o777).toBe(0o600);
   });
 
@@ -174,7 +174,7 @@ describe("FileKeyring specifics", () => {
     const keyring = new FileKeyring(path);
     const oldKid = await keyring.currentKeyId();
     const sealed = await keyring.seal(SECRET, context);
-    const newKid = keyring.rotate();
+    const newKid = await keyring.rotate();
     expect(newKid).not.toBe(oldKid);
     expect(await keyring.currentKeyId()).toBe(newKid);
     expect(await keyring.open(sealed, context)).toBe(SECRET);

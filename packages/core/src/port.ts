@@ -197,6 +197,8 @@ export interface Keyring {
    */
   rewrap(sealed: Sealed, context: EncryptionContext): Promise<Sealed>;
   currentKeyId(): Promise<string>;
+  /** Start sealing under a new master key; returns its id. Old keys stay able to open. */
+  rotate(): Promise<string>;
 }
 
 // ---------------------------------------------------------------- Clock

@@ -24,6 +24,14 @@ export class KmsKeyring implements Keyring {
     return this.keyId;
   }
 
+  /**
+   * KMS rotates the key material itself (rotation is on in the stack) and every
+   * seal uses a fresh data key, so rotating here means re-sealing, not a new key.
+   */
+  async rotate(): Promise<string> {
+    return this.keyId;
+  }
+
   async seal(plaintext: string, context: EncryptionContext): Promise<Sealed> {
     const generated = await this.client.send(
       new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: "AES_256", EncryptionContext: context }),

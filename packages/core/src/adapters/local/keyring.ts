@@ -83,7 +83,7 @@ export class FileKeyring implements Keyring {
   }
 
   /** Adds a new master key and makes it current; returns its id. */
-  rotate(): string {
+  async rotate(): Promise<string> {
     return this.addKey(this.file);
   }
 }

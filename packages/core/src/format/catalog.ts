@@ -17,12 +17,12 @@ const key = (name: string, label: string, optional = false) => ({ name, label, o
 
 export const formats = {
   // payment
-  redirect_flow: { type: "payment", description: "Hosted checkout page: create, redirect the guest, webhook back", secrets: [key("serverKey", "Server / secret key")] },
-  embed_flow: { type: "payment", description: "Client-side element or SDK with a client secret / token", secrets: [key("secretKey", "Secret key"), key("publishableKey", "Publishable key", true)] },
-  qris_dynamic: { type: "payment", description: "Dynamic QRIS code per payment", secrets: [key("serverKey", "Server / secret key")] },
-  va_static: { type: "payment", description: "Bank virtual-account number per payment", secrets: [key("serverKey", "Server / secret key")] },
-  direct_charge: { type: "payment", description: "Server-side charge of a token or card", secrets: [key("secretKey", "Secret key")] },
-  e_wallet_redirect: { type: "payment", description: "E-wallet (GoPay, OVO, DANA, ShopeePay) charge with a deeplink or redirect", secrets: [key("serverKey", "Server / secret key")] },
+  redirect_flow: { type: "payment", description: "Hosted checkout page: create, redirect the guest, webhook back", secrets: [key("serverKey", "Server / secret key"), key("webhookSecret", "Webhook secret / callback token", true)] },
+  embed_flow: { type: "payment", description: "Client-side element or SDK with a client secret / token", secrets: [key("secretKey", "Secret key"), key("publishableKey", "Publishable key", true), key("webhookSecret", "Webhook signing secret", true)] },
+  qris_dynamic: { type: "payment", description: "Dynamic QRIS code per payment", secrets: [key("serverKey", "Server / secret key"), key("webhookSecret", "Webhook secret / callback token", true)] },
+  va_static: { type: "payment", description: "Bank virtual-account number per payment", secrets: [key("serverKey", "Server / secret key"), key("webhookSecret", "Webhook secret / callback token", true)] },
+  direct_charge: { type: "payment", description: "Server-side charge of a token or card", secrets: [key("secretKey", "Secret key"), key("webhookSecret", "Webhook signing secret", true)] },
+  e_wallet_redirect: { type: "payment", description: "E-wallet (GoPay, OVO, DANA, ShopeePay) charge with a deeplink or redirect", secrets: [key("serverKey", "Server / secret key"), key("webhookSecret", "Webhook secret / callback token", true)] },
   // OTA channels
   opentravel_xml: { type: "ota", description: "OpenTravel 2003/05 XML messages", secrets: [key("username", "Username"), key("password", "Password")] },
   eqc_xml: { type: "ota", description: "Expedia QuickConnect XML", secrets: [key("username", "Username"), key("password", "Password")] },

@@ -32,7 +32,7 @@ export function directory(): string {
   if (fromEnv) return path.resolve(fromEnv);
   const lambdaRoot = process.env.LAMBDA_TASK_ROOT;
   if (lambdaRoot) return path.join(lambdaRoot, "presets");
-  return fileURLToPath(new URL("../../../../presets/", import.meta.url));
+  return path.resolve(fileURLToPath(new URL("../../../../presets/", import.meta.url)));
 }
 
 /** Loaded presets per directory, once per process. */

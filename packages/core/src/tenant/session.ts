@@ -17,9 +17,24 @@ const Claims = z.object({
 });
 export type SessionClaims = z.infer<typeof Claims>;
 
+const keys = new WeakMap<PlatformSecrets, Promise<Uint8Array>>();
+
 async function key(secrets: PlatformSecrets): Promise<Uint8Array> {
-  return new TextEncoder().encode(await secrets.get(SECRET_NAME));
+  let found = keys.get(secrets);
+  if (!found) {
+    found = secrets.get(SECRET_NAME).then((value) => new TextEncoder().encode(value));
+    keys.set(secrets, found);
+  }
+  return found;
 }
+
+/**
+ * Tokens already verified, until they expire: a session makes many calls, and an
+ * HMAC check per call is the biggest cost of an authenticated request. A token is
+ * immutable, so a cached verdict stays right until its expiry.
+ */
+const verifiedBy = new WeakMap<PlatformSecrets, Map<string, { claims: SessionClaims; expiresAtMs: number }>>();
+const VERIFIED_MAX = 2_000;
 
 export async function issue(secrets: PlatformSecrets, claims: SessionClaims, nowMs: number): Promise<string> {
   const now = Math.floor(nowMs / 1000);
@@ -33,13 +48,23 @@ export async function issue(secrets: PlatformSecrets, claims: SessionClaims, now
 }
 
 export async function verify(secrets: PlatformSecrets, token: string, nowMs: number): Promise<SessionClaims> {
+  let verified = verifiedBy.get(secrets);
+  if (!verified) {
+    verified = new Map();
+    verifiedBy.set(secrets, verified);
+  }
+  const cached = verified.get(token);
+  if (cached && cached.expiresAtMs > nowMs) return cached.claims;
   try {
     const { payload } = await jwtVerify(token, await key(secrets), {
       issuer: ISSUER,
       algorithms: ["HS256"],
       currentDate: new Date(nowMs),
     });
-    return Claims.parse(payload);
+    const claims = Claims.parse(payload);
+    if (verified.size >= VERIFIED_MAX) verified.clear();
+    verified.set(token, { claims, expiresAtMs: (payload.exp ?? 0) * 1000 });
+    return claims;
   } catch (error) {
     if (error instanceof errors.JWTExpired) throw new UnauthorizedError("the session has expired: sign in again");
     throw new UnauthorizedError("the session token is not valid: sign in again");

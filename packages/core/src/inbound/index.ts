@@ -1,0 +1,246 @@
+import { randomUUID } from "node:crypto";
+import { InvalidInputError, NotFoundError } from "../error.ts";
+import * as Event from "../event/index.ts";
+import { InvalidWebhookError } from "../format/payment/engine.ts";
+import { paymentEngines } from "../format/payment/index.ts";
+import { ConditionFailedError, type Item, type Ports } from "../port.ts";
+import * as Payment from "../payment/index.ts";
+import { sendTo } from "../payment/gateway.ts";
+import { PaymentFormat } from "../payment/model.ts";
+import * as Provider from "../provider/index.ts";
+import type { Provider as ProviderRecord } from "../provider/record.ts";
+import { isSecretKey, mask } from "../secret/redact.ts";
+import { InboundWebhook, type InboundStatus } from "./record.ts";
+import { verifiers } from "./verifiers/index.ts";
+
+export { InboundWebhook, InboundStatus } from "./record.ts";
+
+const inboundPk = (tenantId: string) => `INBOUND#${tenantId}`;
+/** Ids sort by arrival time (fixed-width base-36 milliseconds), so the id is also the sort key. */
+const timePart = (ms: number) => ms.toString(36).padStart(9, "0");
+const newId = (ms: number) => `whk_${timePart(ms)}_${randomUUID().slice(0, 8)}`;
+const eventPk = (providerId: string, eventId: string) => `INBOUNDEVT#${providerId}#${eventId}`;
+/** Inbound records are kept 90 days; the event-id claims as long, so late duplicates are still caught. */
+const RETENTION_SECONDS = 90 * 86_400;
+
+const SIGNATURE_HEADERS = /signature|token|authorization|digest|secret|key/i;
+
+function maskHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, isSecretKey(name) || SIGNATURE_HEADERS.test(name) ? mask(value) : value]),
+  );
+}
+
+export interface Received {
+  status: number;
+  body: { received: boolean; id?: string; duplicate?: boolean; error?: { code: string; message: string } };
+}
+
+function answer(status: number, id: string | undefined, extra: Partial<Received["body"]> = {}): Received {
+  return { status, body: { received: status < 300, ...(id ? { id } : {}), ...extra } };
+}
+
+/**
+ * `POST /webhook/{type}/{slug}`: the request is stored before anything else, then
+ * verified, parsed by the provider's format and de-duplicated on the provider's
+ * event id. The claim on that id carries the outbox event, so accepting a webhook
+ * and queueing it for its worker is one conditional write.
+ */
+export async function receive(
+  ports: Ports,
+  request: { type: string; slug: string; method: string; url: string; rawBody: string; headers: Record<string, string>; query: Record<string, string>; sourceIp: string },
+): Promise<Received> {
+  const provider = await Provider.findBySlug(ports, request.slug);
+  if (!provider || provider.type !== request.type) {
+    return answer(404, undefined, { error: { code: "not_found", message: `no ${request.type} provider with slug ${request.slug}` } });
+  }
+  const id = newId(ports.clock.now());
+  const receivedAt = new Date(ports.clock.now()).toISOString();
+  let record: InboundWebhook = InboundWebhook.parse({
+    id,
+    tenantId: provider.tenantId,
+    providerId: provider.id,
+    providerSlug: provider.slug,
+    type: provider.type,
+    receivedAt,
+    sourceIp: request.sourceIp,
+    method: request.method,
+    path: new URL(request.url).pathname,
+    query: request.query,
+    headers: maskHeaders(request.headers),
+    body: request.rawBody,
+    status: "received",
+    attempts: 0,
+  });
+  const ttl = Math.floor(ports.clock.now() / 1000) + RETENTION_SECONDS;
+  let item = await ports.store.put({ pk: inboundPk(provider.tenantId), sk: id, ttl, data: record });
+  const update = async (change: Partial<InboundWebhook>) => {
+    record = InboundWebhook.parse({ ...record, ...change });
+    item = await ports.store.put({ ...item, data: record }, { ifVersion: item.version });
+  };
+
+  const signature = (provider.config.signature ?? {}) as { method?: string; params?: Record<string, unknown> };
+  const method = (signature.method ?? "none") as keyof typeof verifiers;
+  const verifier = verifiers[method];
+  if (!verifier) {
+    await update({ status: "rejected", reason: `unknown signature method ${String(signature.method)}` });
+    return answer(401, id, { error: { code: "unverifiable", message: "this provider's signature method is not known" } });
+  }
+  const secrets = await Provider.secretsOf(ports, provider);
+  const verified = verifier({
+    rawBody: request.rawBody,
+    headers: request.headers,
+    method: request.method,
+    url: request.url,
+    query: request.query,
+    secrets,
+    params: signature.params ?? {},
+    nowMs: ports.clock.now(),
+  });
+  if (!verified.ok) {
+    await update({ status: "rejected", reason: verified.reason });
+    return answer(401, id, { error: { code: "bad_signature", message: verified.reason } });
+  }
+
+  let normalized: Record<string, unknown> & { eventId: string };
+  try {
+    normalized = parse(provider, secrets, ports, request);
+  } catch (error) {
+    const reason = error instanceof InvalidWebhookError || error instanceof InvalidInputError ? error.message : "the body could not be read";
+    await update({ status: "malformed", reason });
+    return answer(400, id, { error: { code: "malformed", message: reason } });
+  }
+
+  const eventId = verified.eventId ?? normalized.eventId;
+  try {
+    await ports.store.put(
+      {
+        pk: eventPk(provider.id, eventId),
+        sk: "CLAIM",
+        ttl,
+        data: { inboundId: id, tenantId: provider.tenantId, receivedAt },
+        outbox: Event.create({ type: "inbound.payment", tenantId: provider.tenantId, data: { inboundId: id, providerId: provider.id } }),
+      },
+      { ifNotExists: true },
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    await update({ status: "duplicate", eventId, normalized });
+    return answer(200, id, { duplicate: true });
+  }
+  await update({ status: "accepted", eventId, normalized });
+  return answer(200, id);
+}
+
+function parse(
+  provider: ProviderRecord,
+  secrets: Record<string, string>,
+  ports: Ports,
+  request: { rawBody: string; headers: Record<string, string>; query: Record<string, string> },
+): Record<string, unknown> & { eventId: string } {
+  const format = PaymentFormat.safeParse(provider.apiFormat);
+  if (!format.success) throw new InvalidInputError(`webhooks from ${provider.type} providers are not processed yet`);
+  const normalized = paymentEngines[format.data].parseWebhook(
+    { ports, provider, secrets, baseUrl: Provider.baseUrlOf(provider) },
+    { rawBody: request.rawBody, headers: request.headers, query: request.query },
+  );
+  return { ...normalized };
+}
+
+export class PaymentNotKnownYetError extends Error {
+  constructor(ids: { gatewayTransactionId?: string; orderId?: string }) {
+    super(`no payment matches ${ids.gatewayTransactionId ? `transaction ${ids.gatewayTransactionId}` : ""}${ids.orderId ? ` order ${ids.orderId}` : ""} yet; will retry`);
+    this.name = "PaymentNotKnownYetError";
+  }
+}
+
+async function load(ports: Ports, tenantId: string, key: string): Promise<{ item: Item; record: InboundWebhook }> {
+  const item = await ports.store.get(inboundPk(tenantId), key);
+  if (!item) throw new NotFoundError(`inbound webhook ${key}`);
+  return { item, record: InboundWebhook.parse(item.data) };
+}
+
+async function mark(ports: Ports, tenantId: string, key: string, change: (record: InboundWebhook) => Partial<InboundWebhook>): Promise<void> {
+  for (;;) {
+    const { item, record } = await load(ports, tenantId, key);
+    try {
+      await ports.store.put({ ...item, data: InboundWebhook.parse({ ...record, ...change(record) }) }, { ifVersion: item.version });
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+}
+
+/**
+ * The settlement worker's step: match the webhook to its payment, confirm with the
+ * gateway's status API where the provider record asks for it, and apply the
+ * status forward-only and exactly once. An unknown payment throws, so the queue
+ * retries and finally dead-letters it.
+ */
+export async function settle(ports: Ports, tenantId: string, key: string, attempt: { receiveCount: number; maxReceiveCount: number }): Promise<void> {
+  const { record } = await load(ports, tenantId, key);
+  if (record.status === "processed") return;
+  try {
+    const normalized = record.normalized as { gatewayTransactionId?: string; orderId?: string; status: Payment.PaymentStatus; rawStatus: string; amount?: number; refundedAmount?: number };
+    const payment = await Payment.findForGateway(ports, record.providerId, tenantId, normalized);
+    if (!payment) throw new PaymentNotKnownYetError(normalized);
+    const provider = await Provider.get(ports, tenantId, record.providerId);
+    let status = { status: normalized.status, rawStatus: normalized.rawStatus, amount: normalized.amount, refundedAmount: normalized.refundedAmount };
+    if ((provider.config.webhook as { confirmWithStatusApi?: boolean } | undefined)?.confirmWithStatusApi) {
+      const checked = await sendTo(ports, { primary: provider }, "payment.status", true, (context) =>
+        paymentEngines[payment.format].status(context, { id: payment.id, gatewayTransactionId: payment.gatewayTransactionId }),
+      );
+      status = checked.value;
+    }
+    await Payment.applyStatus(ports, tenantId, payment.id, status, "webhook");
+    await mark(ports, tenantId, key, (current) => ({ status: "processed", attempts: current.attempts + 1, processedAt: new Date(ports.clock.now()).toISOString(), paymentId: payment.id, lastError: undefined }));
+  } catch (error) {
+    const last = attempt.receiveCount >= attempt.maxReceiveCount;
+    await mark(ports, tenantId, key, (current) => ({
+      status: (last ? "dead" : "failed") as InboundStatus,
+      attempts: current.attempts + 1,
+      lastError: error instanceof Error ? error.message : String(error),
+    }));
+    throw error;
+  }
+}
+
+export async function list(ports: Ports, tenantId: string, filter: { providerId?: string; status?: InboundStatus; cursor?: string; limit?: number; since?: string; until?: string }) {
+  const limit = filter.limit ?? 50;
+  const items: InboundWebhook[] = [];
+  let cursor = filter.cursor;
+  // Filters are applied while paging newest first; each call reads a bounded number of pages.
+  for (let pages = 0; pages < 20 && items.length < limit; pages += 1) {
+    const page = await ports.store.query(inboundPk(tenantId), {
+      reverse: true,
+      cursor,
+      limit: 200,
+      from: filter.since ? `whk_${timePart(Date.parse(filter.since))}` : undefined,
+      to: filter.until ? `whk_${timePart(Date.parse(filter.until))}\u{10FFFF}` : undefined,
+    });
+    for (const item of page.items) {
+      const record = InboundWebhook.parse(item.data);
+      if (filter.providerId && record.providerId !== filter.providerId) continue;
+      if (filter.status && record.status !== filter.status) continue;
+      if (items.length < limit) items.push(record);
+    }
+    cursor = page.cursor;
+    if (!cursor) break;
+  }
+  return { items, cursor };
+}
+
+/** Queues one stored webhook for its worker again (after a fix, or from the dead-letter dashboard). */
+export async function replay(ports: Ports, tenantId: string, inboundId: string): Promise<InboundWebhook> {
+  const { record } = await load(ports, tenantId, inboundId);
+  if (!record.normalized) throw new InvalidInputError(`webhook ${inboundId} was ${record.status} (${record.reason ?? "no reason"}); only verified webhooks can be replayed`);
+  const result = await ports.bus.publish([Event.create({ type: "inbound.payment", tenantId, data: { inboundId, providerId: record.providerId } })]);
+  if (result.failed.length > 0) throw new Error(`the bus did not take the replay: ${result.failed[0]?.reason}`);
+  await mark(ports, tenantId, inboundId, () => ({ status: "accepted" }));
+  return { ...record, status: "accepted" };
+}
+
+export async function get(ports: Ports, tenantId: string, inboundId: string): Promise<InboundWebhook> {
+  return (await load(ports, tenantId, inboundId)).record;
+}

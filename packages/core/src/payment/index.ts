@@ -1,0 +1,355 @@
+import { createHash, randomUUID } from "node:crypto";
+import { ConflictError, InvalidInputError, NotFoundError } from "../error.ts";
+import * as Event from "../event/index.ts";
+import { paymentEngines } from "../format/payment/index.ts";
+import type { GatewayStatus } from "../format/payment/engine.ts";
+import { ConditionFailedError, type Item, type Ports } from "../port.ts";
+import * as Provider from "../provider/index.ts";
+import * as Features from "../provider/features.ts";
+import type { Principal } from "../tenant/model.ts";
+import { sendTo } from "./gateway.ts";
+import { gatewayTxPk, idempotencyPk, LOOKUP_SK, paymentPk, paymentSk, PENDING_INDEX, referencePk, UNRECONCILED_INDEX } from "./keys.ts";
+import { canMove } from "./lifecycle.ts";
+import { PaymentFormat, type PaymentStatus } from "./model.ts";
+import { CreatePayment, Payment, RefundRequest } from "./record.ts";
+
+export { CreatePayment, Payment, RefundRequest } from "./record.ts";
+export { PaymentStatus } from "./model.ts";
+
+const iso = (ports: Ports) => new Date(ports.clock.now()).toISOString();
+
+function hashBody(body: unknown): string {
+  return createHash("sha256").update(JSON.stringify(body)).digest("hex");
+}
+
+/** Index attributes: pending payments by expiry for reconciliation; none once settled. */
+function indexFor(payment: Payment): Pick<Item, "gsi1pk" | "gsi1sk"> {
+  if (payment.unreconciled) return { gsi1pk: UNRECONCILED_INDEX(payment.tenantId), gsi1sk: payment.unreconciled.at };
+  if (payment.status !== "pending") return {};
+  return { gsi1pk: PENDING_INDEX, gsi1sk: `${payment.expiresAt ?? payment.createdAt}#${payment.tenantId}#${payment.id}` };
+}
+
+async function write(ports: Ports, payment: Payment, version: number | undefined): Promise<Item> {
+  return ports.store.put(
+    { pk: paymentPk(payment.tenantId), sk: paymentSk(payment.id), ...indexFor(payment), data: payment },
+    version === undefined ? { ifNotExists: true } : { ifVersion: version },
+  );
+}
+
+async function load(ports: Ports, tenantId: string, paymentId: string): Promise<{ item: Item; payment: Payment }> {
+  const item = await ports.store.get(paymentPk(tenantId), paymentSk(paymentId));
+  if (!item) throw new NotFoundError(`payment ${paymentId}`);
+  return { item, payment: Payment.parse(item.data) };
+}
+
+export async function get(ports: Ports, tenantId: string, paymentId: string): Promise<Payment> {
+  return (await load(ports, tenantId, paymentId)).payment;
+}
+
+export async function byReference(ports: Ports, tenantId: string, reference: string): Promise<Payment[]> {
+  const page = await ports.store.query(referencePk(tenantId, reference), { limit: 100 });
+  const payments = await Promise.all(page.items.map((item) => ports.store.get(paymentPk(tenantId), paymentSk(String(item.data.paymentId)))));
+  return payments.filter((item): item is Item => Boolean(item)).map((item) => Payment.parse(item.data));
+}
+
+export async function list(ports: Ports, tenantId: string, options: { cursor?: string; limit?: number } = {}) {
+  const page = await ports.store.query(paymentPk(tenantId), { prefix: "PAYMENT#", cursor: options.cursor, limit: options.limit ?? 50, reverse: true });
+  return { items: page.items.map((item) => Payment.parse(item.data)), cursor: page.cursor };
+}
+
+export async function unreconciled(ports: Ports, tenantId: string): Promise<Payment[]> {
+  const page = await ports.store.query(UNRECONCILED_INDEX(tenantId), { index: "gsi1", limit: 500 });
+  return page.items.map((item) => Payment.parse(item.data));
+}
+
+/**
+ * Creates a payment at the provider mapped to the feature. The Idempotency-Key
+ * makes retries safe: the same key and body return the same payment (even if the
+ * first attempt died half-way), the same key with another body is refused.
+ */
+export async function create(ports: Ports, principal: Principal, idempotencyKey: string, input: CreatePayment): Promise<{ payment: Payment; replayed: boolean }> {
+  const body = CreatePayment.parse(input);
+  const locationId = body.locationId ?? (principal.kind === "apiKey" ? principal.locationId : undefined);
+  const bodyHash = hashBody(body);
+  const idemPk = idempotencyPk(principal.tenantId, idempotencyKey);
+  let claim = await ports.store.get(idemPk, LOOKUP_SK);
+  if (!claim) {
+    try {
+      claim = await ports.store.put(
+        { pk: idemPk, sk: LOOKUP_SK, ttl: Math.floor(ports.clock.now() / 1000) + 7 * 86_400, data: { bodyHash, paymentId: `pay_${randomUUID()}` } },
+        { ifNotExists: true },
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+      claim = await ports.store.get(idemPk, LOOKUP_SK);
+    }
+  }
+  if (!claim) throw new ConflictError("this Idempotency-Key is being used right now; retry in a moment");
+  if (claim.data.bodyHash !== bodyHash) {
+    throw new ConflictError("this Idempotency-Key was already used with a different body; use a new key for a new payment");
+  }
+  const paymentId = String(claim.data.paymentId);
+  const existing = await ports.store.get(paymentPk(principal.tenantId), paymentSk(paymentId));
+  if (existing) return { payment: Payment.parse(existing.data), replayed: true };
+
+  const { primary, fallback } = await Features.resolve(ports, principal.tenantId, body.featureKey, locationId);
+  const format = PaymentFormat.safeParse(primary.apiFormat);
+  if (!format.success) throw new InvalidInputError(`feature ${body.featureKey} is mapped to ${primary.name}, which is not a payment provider`);
+  const engine = paymentEngines[format.data];
+  const problem = engine.problemWith(primary, body.amount, body.currency);
+  if (problem) throw new InvalidInputError(problem);
+
+  const result = await sendTo(ports, { primary, fallback }, "payment.create", false, (context) =>
+    paymentEngines[PaymentFormat.parse(context.provider.apiFormat)].create(context, {
+      id: paymentId,
+      reference: body.reference,
+      amount: body.amount,
+      currency: body.currency,
+      method: body.method,
+      customer: body.customer,
+      items: body.items,
+      returnUrl: body.returnUrl,
+      expiresAt: body.expiresAt,
+      notifyUrl: Provider.webhookUrl(ports, context.provider),
+    }),
+  );
+  const created = result.value;
+  const at = iso(ports);
+  const payment = Payment.parse({
+    id: paymentId,
+    tenantId: principal.tenantId,
+    locationId,
+    featureKey: body.featureKey,
+    reference: body.reference,
+    amount: body.amount,
+    currency: body.currency,
+    method: body.method,
+    customer: body.customer,
+    items: body.items,
+    returnUrl: body.returnUrl,
+    expiresAt: body.expiresAt ?? created.expiresAt,
+    providerId: result.provider.id,
+    providerSlug: result.provider.slug,
+    format: result.provider.apiFormat,
+    usedFallback: result.usedFallback,
+    gatewayTransactionId: created.gatewayTransactionId,
+    status: created.status,
+    rawStatus: created.rawStatus,
+    redirectUrl: created.redirectUrl,
+    qrString: created.qrString,
+    vaNumber: created.vaNumber,
+    bankCode: created.bankCode,
+    clientSecret: created.clientSecret,
+    token: created.token,
+    capturedAmount: created.status === "paid" ? body.amount : 0,
+    refundedAmount: 0,
+    refunds: [],
+    history: [{ status: created.status, rawStatus: created.rawStatus, at, source: "create" }],
+    createdAt: at,
+    updatedAt: at,
+  });
+  try {
+    await write(ports, payment, undefined);
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return { payment: await get(ports, principal.tenantId, paymentId), replayed: true };
+    throw error;
+  }
+  await ports.store.put({ pk: referencePk(payment.tenantId, payment.reference), sk: payment.id, data: { paymentId: payment.id } });
+  await ports.store.put({ pk: gatewayTxPk(payment.providerId, created.gatewayTransactionId), sk: LOOKUP_SK, data: { tenantId: payment.tenantId, paymentId: payment.id } });
+  return { payment, replayed: false };
+}
+
+/** Finds the payment a gateway notification is about: by its transaction id, else by our id echoed as the order id. */
+export async function findForGateway(ports: Ports, providerId: string, tenantId: string, ids: { gatewayTransactionId?: string; orderId?: string }): Promise<Payment | undefined> {
+  if (ids.gatewayTransactionId) {
+    const lookup = await ports.store.get(gatewayTxPk(providerId, ids.gatewayTransactionId), LOOKUP_SK);
+    if (lookup) return get(ports, String(lookup.data.tenantId), String(lookup.data.paymentId));
+  }
+  if (ids.orderId) {
+    const direct = await ports.store.get(paymentPk(tenantId), paymentSk(ids.orderId));
+    if (direct) return Payment.parse(direct.data);
+    const byRef = await byReference(ports, tenantId, ids.orderId);
+    if (byRef.length === 1) return byRef[0];
+  }
+  return undefined;
+}
+
+const EVENT_FOR: Partial<Record<PaymentStatus, "payment.received" | "payment.failed" | "payment.refunded">> = {
+  paid: "payment.received",
+  failed: "payment.failed",
+  expired: "payment.failed",
+  partially_refunded: "payment.refunded",
+  refunded: "payment.refunded",
+};
+
+/**
+ * Applies a gateway status to a payment, forward only, exactly once: the write is
+ * conditional on the version read, and the event for the change has an id derived
+ * from the payment and the change, written with ifNotExists. Returns whether the
+ * payment moved.
+ */
+export async function applyStatus(
+  ports: Ports,
+  tenantId: string,
+  paymentId: string,
+  gateway: Pick<GatewayStatus, "status" | "rawStatus" | "amount" | "refundedAmount">,
+  source: "webhook" | "status_check" | "reconciliation" | "cancel" | "refund",
+): Promise<{ payment: Payment; moved: boolean }> {
+  for (;;) {
+    const { item, payment } = await load(ports, tenantId, paymentId);
+    if (!canMove(payment.status, gateway.status) || (gateway.status === "partially_refunded" && (gateway.refundedAmount ?? 0) <= payment.refundedAmount)) {
+      return { payment, moved: false };
+    }
+    const at = iso(ports);
+    const next = Payment.parse({
+      ...payment,
+      status: gateway.status,
+      rawStatus: gateway.rawStatus,
+      capturedAmount: gateway.status === "paid" ? (gateway.amount ?? payment.amount) : payment.capturedAmount,
+      refundedAmount: gateway.refundedAmount ?? (gateway.status === "refunded" ? payment.capturedAmount : payment.refundedAmount),
+      history: [...payment.history, { status: gateway.status, rawStatus: gateway.rawStatus, at, source }],
+      updatedAt: at,
+    });
+    try {
+      await write(ports, next, item.version);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) continue;
+      throw error;
+    }
+    await emitFor(ports, next, gateway.status);
+    return { payment: next, moved: true };
+  }
+}
+
+async function emitFor(ports: Ports, payment: Payment, status: PaymentStatus): Promise<void> {
+  const type = EVENT_FOR[status];
+  if (!type) return;
+  const id = `evt_${payment.id}_${status}_${payment.refundedAmount}`;
+  const envelope = Event.create({
+    type,
+    id,
+    tenantId: payment.tenantId,
+    locationId: payment.locationId,
+    data: {
+      paymentId: payment.id,
+      reference: payment.reference,
+      amount: payment.amount,
+      currency: payment.currency,
+      status: payment.status,
+      providerId: payment.providerId,
+      capturedAmount: payment.capturedAmount,
+      refundedAmount: payment.refundedAmount,
+    },
+  });
+  try {
+    await ports.store.put({ pk: `EVENT#${payment.tenantId}`, sk: id, ttl: Math.floor(ports.clock.now() / 1000) + 30 * 86_400, outbox: envelope, data: { type } }, { ifNotExists: true });
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+  }
+}
+
+async function providerOf(ports: Ports, payment: Payment) {
+  return Provider.get(ports, payment.tenantId, payment.providerId);
+}
+
+export async function cancel(ports: Ports, tenantId: string, paymentId: string): Promise<Payment> {
+  const payment = await get(ports, tenantId, paymentId);
+  if (payment.status !== "pending") throw new ConflictError(`payment ${paymentId} is ${payment.status}; only a pending payment can be cancelled`);
+  const provider = await providerOf(ports, payment);
+  const result = await sendTo(ports, { primary: provider }, "payment.cancel", true, (context) =>
+    paymentEngines[payment.format].cancel(context, { id: payment.id, gatewayTransactionId: payment.gatewayTransactionId }),
+  );
+  const applied = await applyStatus(ports, tenantId, paymentId, result.value, "cancel");
+  if (!applied.moved && applied.payment.status !== "cancelled") {
+    throw new ConflictError(`the gateway answered ${result.value.rawStatus}; the payment is ${applied.payment.status}`);
+  }
+  return applied.payment;
+}
+
+/** A refund: partial refunds add up and never exceed the captured amount. */
+export async function refund(ports: Ports, tenantId: string, paymentId: string, input: { amount: number; reason: string }): Promise<Payment> {
+  const request = RefundRequest.parse(input);
+  for (;;) {
+    const { item, payment } = await load(ports, tenantId, paymentId);
+    if (payment.status !== "paid" && payment.status !== "partially_refunded") {
+      throw new ConflictError(`payment ${paymentId} is ${payment.status}; only a paid payment can be refunded`);
+    }
+    const pending = payment.refunds.filter((entry) => entry.status !== "failed").reduce((sum, entry) => sum + entry.amount, 0);
+    const left = payment.capturedAmount - pending;
+    if (request.amount > left) {
+      throw new InvalidInputError(`amount: at most ${left} ${payment.currency} can still be refunded (captured ${payment.capturedAmount}, refunded or pending ${pending})`);
+    }
+    const refundId = `rfd_${randomUUID()}`;
+    const at = iso(ports);
+    // Reserve the amount first, so two refunds racing cannot both pass the check.
+    const reserved = Payment.parse({ ...payment, refunds: [...payment.refunds, { id: refundId, amount: request.amount, reason: request.reason, status: "pending", at }], updatedAt: at });
+    try {
+      await write(ports, reserved, item.version);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) continue;
+      throw error;
+    }
+    const provider = await providerOf(ports, payment);
+    let outcome: { gatewayRefundId?: string; status: "succeeded" | "pending" | "failed"; rawStatus: string };
+    try {
+      outcome = (
+        await sendTo(ports, { primary: provider }, "payment.refund", false, (context) =>
+          paymentEngines[payment.format].refund(context, { id: payment.id, gatewayTransactionId: payment.gatewayTransactionId, currency: payment.currency }, { id: refundId, amount: request.amount, reason: request.reason }),
+        )
+      ).value;
+    } catch (error) {
+      await settleRefund(ports, tenantId, paymentId, refundId, { status: "failed", rawStatus: error instanceof Error ? error.message : "error" });
+      throw error;
+    }
+    return settleRefund(ports, tenantId, paymentId, refundId, outcome);
+  }
+}
+
+async function settleRefund(
+  ports: Ports,
+  tenantId: string,
+  paymentId: string,
+  refundId: string,
+  outcome: { gatewayRefundId?: string; status: "succeeded" | "pending" | "failed"; rawStatus: string },
+): Promise<Payment> {
+  for (;;) {
+    const { item, payment } = await load(ports, tenantId, paymentId);
+    const refunds = payment.refunds.map((entry) => (entry.id === refundId ? { ...entry, status: outcome.status, gatewayRefundId: outcome.gatewayRefundId, rawStatus: outcome.rawStatus } : entry));
+    const refundedAmount = refunds.filter((entry) => entry.status === "succeeded").reduce((sum, entry) => sum + entry.amount, 0);
+    const status: PaymentStatus = refundedAmount === 0 ? payment.status : refundedAmount >= payment.capturedAmount ? "refunded" : "partially_refunded";
+    const at = iso(ports);
+    const next = Payment.parse({
+      ...payment,
+      refunds,
+      refundedAmount,
+      status,
+      history: status !== payment.status || refundedAmount !== payment.refundedAmount ? [...payment.history, { status, rawStatus: outcome.rawStatus, at, source: "refund" }] : payment.history,
+      updatedAt: at,
+    });
+    try {
+      await write(ports, next, item.version);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) continue;
+      throw error;
+    }
+    if (refundedAmount > payment.refundedAmount) await emitFor(ports, next, status);
+    return next;
+  }
+}
+
+/** Marks a disagreement for a person to look at. */
+export async function flag(ports: Ports, tenantId: string, paymentId: string, reason: string, gatewayStatus?: string): Promise<void> {
+  for (;;) {
+    const { item, payment } = await load(ports, tenantId, paymentId);
+    if (payment.unreconciled?.reason === reason) return;
+    const next = Payment.parse({ ...payment, unreconciled: { reason, at: iso(ports), gatewayStatus }, updatedAt: iso(ports) });
+    try {
+      await write(ports, next, item.version);
+      return;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+}
+
+export { reconcile, type ReconcileResult } from "./reconcile.ts";

@@ -1,4 +1,5 @@
 import type { Ports } from "@sambung/core/port";
+import { installObservability } from "./observability.ts";
 
 let current: Ports | undefined;
 let pending: Promise<Ports> | undefined;
@@ -11,12 +12,14 @@ let pending: Promise<Ports> | undefined;
 export function usePorts(ports: Ports): void {
   current = ports;
   pending = undefined;
+  void installObservability(ports.config.runtime);
 }
 
 export async function ports(): Promise<Ports> {
   if (current) return current;
-  pending ??= import("@sambung/core/adapters/aws/index").then(({ createAwsPorts }) => {
+  pending ??= import("@sambung/core/adapters/aws/index").then(async ({ createAwsPorts }) => {
     const built = createAwsPorts(process.env);
+    await installObservability(built.config.runtime);
     current = built;
     return built;
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { domainEvents } from "./domain-events.ts";
 import type { QueueName } from "./queues.ts";
 
 export interface EventSpec {
@@ -6,10 +7,17 @@ export interface EventSpec {
   /** Queues that receive this type; the bus rules are generated from this. */
   queues: readonly QueueName[];
   description: string;
+  /** The owner's systems may publish it through POST /api/v1/events (otherwise only the hub raises it). */
+  publishable?: boolean;
 }
 
 /** The event catalog: type → schema → queues. Nothing else lists event types. */
 export const catalog = {
+  "inbound.payment": {
+    description: "A verified payment-gateway webhook, stored and waiting for settlement",
+    queues: ["settle"],
+    schema: z.object({ inboundId: z.string(), providerId: z.string() }),
+  },
   "diag.ping": {
     description: "A self-test event; its worker marks the ping processed",
     queues: ["diag"],
@@ -21,6 +29,7 @@ export const catalog = {
       holdMs: z.number().int().min(0).max(60_000),
     }),
   },
+  ...domainEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof catalog;

@@ -21,6 +21,24 @@ export const queues = {
     concurrency: 2,
     description: "Pipeline self-test: proves outbox → bus → queue → worker end to end",
   },
+  deliver: {
+    // Delivery retries are scheduled by the worker itself (delayed messages); the receive
+    // count only catches a worker that keeps crashing on a message.
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 60,
+    batchSize: 10,
+    concurrency: 8,
+    description: "Outgoing webhooks: fans domain events out to subscriptions, signs, sends, retries and redrives",
+  },
+  settle: {
+    // A webhook for a payment we don't know yet is retried on the visibility timeout,
+    // five times over about five minutes, then waits in the dead-letter queue for a redrive.
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 60,
+    batchSize: 10,
+    concurrency: 4,
+    description: "Payment settlement: applies verified gateway webhooks to payments, exactly once",
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { InvalidInputError, NotFoundError } from "../error.ts";
 import * as Event from "../event/index.ts";
-import { InvalidWebhookError } from "../format/payment/engine.ts";
+import { InvalidWebhookError, type GatewayStatus } from "../format/payment/engine.ts";
 import { paymentEngines } from "../format/payment/index.ts";
 import { ConditionFailedError, type Item, type Ports } from "../port.ts";
 import * as Payment from "../payment/index.ts";
@@ -186,8 +186,9 @@ export async function settle(ports: Ports, tenantId: string, key: string, attemp
     const payment = await Payment.findForGateway(ports, record.providerId, tenantId, normalized);
     if (!payment) throw new PaymentNotKnownYetError(normalized);
     const provider = await Provider.get(ports, tenantId, record.providerId);
-    let status = { status: normalized.status, rawStatus: normalized.rawStatus, amount: normalized.amount, refundedAmount: normalized.refundedAmount };
-    if ((provider.config.webhook as { confirmWithStatusApi?: boolean } | undefined)?.confirmWithStatusApi) {
+    let status: Pick<GatewayStatus, "status" | "rawStatus" | "amount" | "refundedAmount"> = { status: normalized.status, rawStatus: normalized.rawStatus, amount: normalized.amount, refundedAmount: normalized.refundedAmount };
+    // The record's webhook.confirmWith: "status" asks for the gateway's own word before trusting a notification.
+    if ((provider.config.webhook as { confirmWith?: string } | undefined)?.confirmWith === "status") {
       const checked = await sendTo(ports, { primary: provider }, "payment.status", true, (context) =>
         paymentEngines[payment.format].status(context, { id: payment.id, gatewayTransactionId: payment.gatewayTransactionId }),
       );

@@ -2,6 +2,7 @@ import type { EngineContext } from "../format/payment/engine.ts";
 import type { Ports } from "../port.ts";
 import * as Provider from "../provider/index.ts";
 import type { Provider as ProviderRecord } from "../provider/record.ts";
+import * as Resilience from "../resilience/index.ts";
 
 export interface Sent<T> {
   value: T;
@@ -9,25 +10,33 @@ export interface Sent<T> {
   usedFallback: boolean;
 }
 
-/** The engine context for one provider: its opened secrets, base URL for its mode, and the Http port. */
-export async function contextFor(ports: Ports, provider: ProviderRecord): Promise<EngineContext> {
-  return {
-    ports,
-    provider,
-    secrets: await Provider.secretsOf(ports, provider),
-    baseUrl: Provider.baseUrlOf(provider),
-    send: (request) => ports.http.fetch(request),
-  };
-}
-
-/** Calls a payment provider for one action; the resilience pipeline wraps this (issue #6). */
+/**
+ * Calls a payment provider for one action through the resilience pipeline: rate
+ * limit, breaker, timeout, retries for idempotent actions, fallback, call log.
+ * The engine sends through the attempt so each HTTP exchange is timed and logged;
+ * it reads non-2xx answers itself to throw a payment-specific error.
+ */
 export async function sendTo<T>(
   ports: Ports,
   providers: { primary: ProviderRecord; fallback?: ProviderRecord },
-  _action: string,
-  _idempotent: boolean,
+  action: string,
+  idempotent: boolean,
   run: (context: EngineContext) => Promise<T>,
+  featureKey?: string,
 ): Promise<Sent<T>> {
-  const value = await run(await contextFor(ports, providers.primary));
-  return { value, provider: providers.primary, usedFallback: false };
+  const result = await Resilience.callProviders(ports, providers, {
+    action,
+    idempotent,
+    featureKey,
+    run: async (provider, attempt) =>
+      run({
+        ports,
+        provider,
+        secrets: await Provider.secretsOf(ports, provider),
+        baseUrl: Provider.baseUrlOf(provider),
+        send: (request) => attempt.fetch(request, { throwOnError: false }),
+      }),
+  });
+  const provider = result.providerId === providers.primary.id ? providers.primary : (providers.fallback ?? providers.primary);
+  return { value: result.value, provider, usedFallback: result.usedFallback };
 }

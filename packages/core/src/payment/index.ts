@@ -99,19 +99,24 @@ export async function create(ports: Ports, principal: Principal, idempotencyKey:
   const problem = engine.problemWith(primary, body.amount, body.currency);
   if (problem) throw new InvalidInputError(problem);
 
-  const result = await sendTo(ports, { primary, fallback }, "payment.create", false, (context) =>
+  // A fallback that is not a payment provider, or cannot express this amount, is no fallback.
+  const fallbackFormat = fallback ? PaymentFormat.safeParse(fallback.apiFormat) : undefined;
+  const usableFallback = fallback && fallbackFormat?.success && !paymentEngines[fallbackFormat.data].problemWith(fallback, body.amount, body.currency) ? fallback : undefined;
+  const result = await sendTo(ports, { primary, fallback: usableFallback }, "payment.create", false, (context) =>
     paymentEngines[PaymentFormat.parse(context.provider.apiFormat)].create(context, {
       id: paymentId,
       reference: body.reference,
       amount: body.amount,
       currency: body.currency,
       method: body.method,
+      token: body.token,
       customer: body.customer,
       items: body.items,
       returnUrl: body.returnUrl,
       expiresAt: body.expiresAt,
       notifyUrl: Provider.webhookUrl(ports, context.provider),
     }),
+    body.featureKey,
   );
   const created = result.value;
   const at = iso(ports);

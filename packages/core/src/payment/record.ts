@@ -11,6 +11,8 @@ export const CreatePayment = z.object({
   amount: z.number().int("amount is an integer in the currency's minor unit (IDR has none: 150000 is Rp 150.000)").positive(),
   currency: Currency,
   method: z.string().max(40).optional(),
+  /** A one-time card token made with the gateway's client library, for direct_charge; never stored. */
+  token: z.string().min(1).max(500).optional(),
   customer: z.object({ name: z.string().max(120).optional(), email: z.email().optional(), phone: z.string().max(32).optional() }).optional(),
   items: z
     .array(z.object({ name: z.string().min(1).max(200), quantity: z.number().int().positive(), price: z.number().int().nonnegative(), sku: z.string().max(64).optional() }))

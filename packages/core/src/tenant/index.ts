@@ -196,6 +196,9 @@ export async function bootstrap(
 
 export async function completeSetup(ports: Ports, input: z.input<typeof Setup>): Promise<{ token: string; expiresIn: number; user: User }> {
   const parsed = Setup.parse(input);
+  // Before the one-time token is spent: a too-short password must not burn the link.
+  const problem = passwordProblem(parsed.password);
+  if (problem) throw new InvalidInputError(problem);
   const item = await ports.store.get(SETUP_PK, "TOKEN");
   if (!item || item.data.hash !== sha256(parsed.token)) {
     throw new ForbiddenError("this setup link is not valid or was already used; restart the hub to get a new one");

@@ -18,4 +18,18 @@ export const cronJobs = [
     grants: ["queues"],
     description: "Logs a warning for every dead-letter queue that holds messages, for log-based alerting",
   },
+  {
+    name: "reconcile-payments",
+    schedule: "rate(15 minutes)",
+    handler: "cron/reconcile-payments.handler",
+    grants: ["table:write", "keyring"],
+    description: "Asks gateways about payments still pending past expiry; settles what they settled, flags disagreements",
+  },
+  {
+    name: "provider-health-watch",
+    schedule: "rate(5 minutes)",
+    handler: "cron/provider-health-watch.handler",
+    grants: ["table:write"],
+    description: "Raises provider.alerting once per incident for providers whose failure rate over the last hour exceeds 5%",
+  },
 ] as const satisfies readonly CronJob[];

@@ -12,7 +12,7 @@ export const create = http({ auth: { scope: "payments" }, body: Payment.CreatePa
     return { status: 400, body: { error: { code: "invalid_input", message: "send an Idempotency-Key header (8 to 255 characters) so a retry cannot pay twice" } } };
   }
   const result = await Payment.create(ports, principal, key.data, body);
-  return { status: result.replayed ? 200 : 201, body: result.payment, headers: result.replayed ? { "idempotent-replayed": "true" } : {} };
+  return { status: result.replayed ? 200 : 201, body: result.payment, headers: result.replayed ? { "idempotent-replayed": "true" } : undefined };
 });
 
 export const get = http({ auth: { scope: "payments" }, params: Id }, async ({ ports, principal, params }) => ({

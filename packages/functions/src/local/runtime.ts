@@ -2,6 +2,7 @@ import { createLocalPorts, type LocalPorts } from "@sambung/core/adapters/local/
 import { systemClock } from "@sambung/core/adapters/clock";
 import { queues, type QueueName } from "@sambung/core/event/queues";
 import type { Clock } from "@sambung/core/port";
+import * as Telemetry from "@sambung/core/telemetry/index";
 import * as Tenant from "@sambung/core/tenant/index";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,6 +21,7 @@ import { loadHandler } from "./handlers.ts";
 import { lambdaContext } from "./lambda-context.ts";
 import { QueuePoller } from "./pollers.ts";
 import { Router } from "./router.ts";
+import { createStaticServer, isWebRequest } from "./static.ts";
 
 export interface RuntimeOptions extends Pick<LocalConfig, "dataDir"> {
   /** Development only: outgoing URLs may point at private and loopback addresses. */
@@ -31,6 +33,8 @@ export interface RuntimeOptions extends Pick<LocalConfig, "dataDir"> {
   workers?: boolean;
   /** First owner for an empty data directory (SAMBUNG_OWNER_EMAIL / SAMBUNG_OWNER_PASSWORD). */
   owner?: { email?: string; password?: string };
+  /** The admin SPA's build output served at every GET the API does not own (default packages/web/dist). */
+  webDir?: string;
 }
 
 export interface Runtime {
@@ -93,11 +97,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const sweep = setInterval(drain, OUTBOX_SWEEP_MS);
   drain();
 
+  const serveWeb = createStaticServer(options.webDir);
   const inFlight = new Set<Promise<void>>();
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const match = router.match(request.method ?? "GET", url.pathname);
     if (match.kind === "not-found") {
+      if (isWebRequest(request.method, url.pathname)) return serveWeb(request, response, url.pathname);
       writeJson(response, 404, { error: { code: "no_route", message: `no route for ${request.method} ${url.pathname}` } });
       return;
     }
@@ -164,6 +170,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await cron.stop();
       clearInterval(sweep);
       ports.database.signals.off("outbox", drain);
+      // Buffered provider-call telemetry (rollup deltas, call-log items) before the database closes.
+      await Telemetry.flush(ports).catch((error: unknown) => logger.warn("telemetry flush at shutdown failed", { error: error as Error }));
       ports.dispatcher.drain();
       ports.database.close();
     })();

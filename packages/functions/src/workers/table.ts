@@ -9,4 +9,6 @@ export interface WorkerSpec {
 /** The worker for each queue of the catalog's queue table; the type makes a missing one a compile error. */
 export const workers = {
   diag: { handler: "workers/diag.handler", grants: ["table:write"] },
+  deliver: { handler: "workers/deliver.handler", grants: ["table:write", "keyring", "queues"] },
+  settle: { handler: "workers/settle.handler", grants: ["table:write", "keyring", "queues"] },
 } as const satisfies Record<QueueName, WorkerSpec>;

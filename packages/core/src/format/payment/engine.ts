@@ -10,6 +10,11 @@ export interface PaymentRequest {
   amount: number;
   currency: string;
   method?: string;
+  /**
+   * A card token or payment-source id made client-side with the gateway's own library
+   * (Omise.js `tokn_…`), for `direct_charge`; templates read it as `{{payment.token}}`.
+   */
+  token?: string;
   customer?: { name?: string; email?: string; phone?: string };
   items?: { name: string; quantity: number; price: number; sku?: string }[];
   returnUrl?: string;

@@ -1,3 +1,4 @@
+import { OWNER, signIn } from "../support/runtime.ts";
 import { describeLoad, load } from "./load.ts";
 import type { Bench } from "./report.ts";
 import { startBareServer, startHub } from "./servers.ts";
@@ -15,11 +16,12 @@ export const ingest: Bench = async () => {
   const bareMax = await load({ url: `${bare.url}/`, body, seconds: SECONDS, connections: 32 });
   await bare.stop();
 
-  const hub = await startHub();
+  const hub = await startHub({ SAMBUNG_OWNER_EMAIL: OWNER.email, SAMBUNG_OWNER_PASSWORD: OWNER.password });
   const url = `${hub.url}/api/diag/pings`;
-  await load({ url, body, seconds: 1, connections: 8 });
-  const hubMax = await load({ url, body, seconds: SECONDS, connections: 32 });
-  const hubAt1k = await load({ url, body, seconds: SECONDS, connections: 16, rate: 1000 });
+  const headers = { authorization: `Bearer ${await signIn(hub.url)}` };
+  await load({ url, body, headers, seconds: 1, connections: 8 });
+  const hubMax = await load({ url, body, headers, seconds: SECONDS, connections: 32 });
+  const hubAt1k = await load({ url, body, headers, seconds: SECONDS, connections: 16, rate: 1000 });
   await hub.stop();
 
   const ratio = hubMax.rps / bareMax.rps;

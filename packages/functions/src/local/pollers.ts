@@ -120,7 +120,7 @@ export class QueuePoller {
       logger.error("worker threw; the whole batch will be retried", { queue: this.name, error: error as Error });
       failedIds = new Set(messages.map((message) => message.id));
     }
-    this.queue.ackAll(
+    await this.queue.ackAll(
       this.name,
       messages.filter((message) => !failedIds.has(message.id)).map((message) => message.receiptHandle),
     );

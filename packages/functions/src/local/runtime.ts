@@ -79,18 +79,29 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
   reportWorkersWith(() => Object.fromEntries([...pollers].map(([name, poller]) => [name, { ...poller.state }])));
 
-  // Outbox: drain as soon as a write signals, coalescing bursts into one pass.
-  let drainScheduled = false;
+  // Outbox: drain as soon as a write signals, coalescing bursts into one pass; a
+  // signal that arrives during a pass asks for one more, so no entry waits for the sweep.
+  let draining = false;
+  let again = false;
   const drain = () => {
-    if (drainScheduled) return;
-    drainScheduled = true;
+    if (draining) {
+      again = true;
+      return;
+    }
+    draining = true;
     setImmediate(() => {
-      drainScheduled = false;
-      try {
-        if (ports.dispatcher.drain() > 0) drain();
-      } catch (error) {
-        logger.error("outbox dispatch failed; it will be tried again", { error: error as Error });
-      }
+      ports.dispatcher
+        .drain()
+        .catch((error: unknown) => {
+          logger.error("outbox dispatch failed; it will be tried again", { error: error as Error });
+          return 0;
+        })
+        .then((moved) => {
+          draining = false;
+          const more = again || moved > 0;
+          again = false;
+          if (more) drain();
+        });
     });
   };
   ports.database.signals.on("outbox", drain);
@@ -172,13 +183,15 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ports.database.signals.off("outbox", drain);
       // Buffered provider-call telemetry (rollup deltas, call-log items) before the database closes.
       await Telemetry.flush(ports).catch((error: unknown) => logger.warn("telemetry flush at shutdown failed", { error: error as Error }));
-      ports.dispatcher.drain();
+      await ports.dispatcher.drain();
       ports.database.close();
     })();
     return stopping;
   };
 
   const url = `http://${host}:${address.port}`;
+  // Webhook URLs handed to gateways (per-request notification URLs) must be absolute.
+  ports.config.publicUrl ??= url;
   const setupUrl = boot.kind === "setup" ? `${url}/setup#token=${boot.token}` : undefined;
   return { url, setupUrl, ports, cron, pollers, stop };
 }

@@ -16,8 +16,12 @@ export class LocalBus implements Bus {
 
   /** Routes inside the caller's transaction; throws for a type the catalog does not know. */
   routeWithin(envelope: Envelope): string[] {
-    const targets = queuesFor(envelope.type);
-    const body = JSON.stringify(envelope);
+    return this.routeSerialized(envelope.type, JSON.stringify(envelope));
+  }
+
+  /** For an envelope validated when it was written (the outbox): routes its stored text as is. */
+  routeSerialized(type: string, body: string): string[] {
+    const targets = queuesFor(type);
     for (const target of targets) this.queue.sendWithin(target, [{ body }]);
     return [...targets];
   }

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { Checkpointer } from "./checkpointer.ts";
 
 /**
  * The embedded database behind the local Store, Queue and outbox. One SQLite file
@@ -14,6 +15,7 @@ export class LocalDatabase {
   readonly signals = new EventEmitter();
 
   readonly path: string;
+  private readonly checkpointer: Checkpointer | undefined;
 
   constructor(path: string) {
     this.path = path;
@@ -23,7 +25,7 @@ export class LocalDatabase {
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       PRAGMA busy_timeout = 5000;
-      PRAGMA wal_autocheckpoint = 4000;
+      PRAGMA wal_autocheckpoint = ${path === ":memory:" ? 1000 : 0};
       CREATE TABLE IF NOT EXISTS items (
         pk TEXT NOT NULL, sk TEXT NOT NULL,
         gsi1pk TEXT, gsi1sk TEXT, ttl INTEGER,
@@ -44,6 +46,7 @@ export class LocalDatabase {
       CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, dead_at, visible_at);
       CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL;
     `);
+    this.checkpointer = path === ":memory:" ? undefined : new Checkpointer(path);
   }
 
   private readonly statements = new Map<string, StatementSync>();
@@ -125,5 +128,6 @@ export class LocalDatabase {
   close(): void {
     this.flush();
     if (this.db.isOpen) this.db.close();
+    void this.checkpointer?.stop();
   }
 }

@@ -1,4 +1,3 @@
-import { Envelope } from "../../event/envelope.ts";
 import type { LocalBus } from "./bus.ts";
 import type { LocalDatabase } from "./database.ts";
 import type { SqliteQueue } from "./queue.ts";
@@ -33,20 +32,25 @@ export class OutboxDispatcher {
     this.queue = queue;
   }
 
-  /** Dispatches up to `max` pending entries; returns how many left the outbox. */
-  drain(max = 500): number {
-    const rows = this.database
-      .stmt("SELECT seq, envelope FROM outbox WHERE failed_reason IS NULL ORDER BY seq LIMIT ?")
-      .all(max) as unknown as OutboxRow[];
-    if (rows.length === 0) return 0;
-    const touched = new Set<string>();
-    let moved = 0;
-    this.database.transaction(() => {
+  /**
+   * Dispatches up to `max` pending entries; resolves to how many left the outbox.
+   * Read, route and remove share one grouped write, so two drains never route the
+   * same entry and the commit is shared with the writes of the same tick.
+   */
+  async drain(max = 500): Promise<number> {
+    const { moved, touched } = await this.database.grouped(() => {
+      const rows = this.database
+        .stmt("SELECT seq, envelope FROM outbox WHERE failed_reason IS NULL ORDER BY seq LIMIT ?")
+        .all(max) as unknown as OutboxRow[];
+      const touched = new Set<string>();
+      let moved = 0;
       const remove = this.database.stmt("DELETE FROM outbox WHERE seq = ?");
       const fail = this.database.stmt("UPDATE outbox SET failed_reason = ? WHERE seq = ?");
       for (const row of rows) {
         try {
-          const targets = this.bus.routeWithin(Envelope.parse(JSON.parse(row.envelope)));
+          // The store validated the envelope when it wrote the row; only its type is needed to route it.
+          const { type } = JSON.parse(row.envelope) as { type: string };
+          const targets = this.bus.routeSerialized(type, row.envelope);
           for (const target of targets) touched.add(target);
           remove.run(row.seq);
           moved += 1;
@@ -54,6 +58,7 @@ export class OutboxDispatcher {
           fail.run(error instanceof Error ? error.message : String(error), row.seq);
         }
       }
+      return { moved, touched };
     });
     this.dispatched += moved;
     for (const target of touched) this.queue.announce(target);

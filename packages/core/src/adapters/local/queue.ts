@@ -75,7 +75,7 @@ export class SqliteQueue implements Queue {
   async receive(queue: string, options: ReceiveOptions): Promise<ReceivedMessage[]> {
     const { maxReceiveCount } = this.config(queue);
     const now = this.clock.now();
-    return this.database.transaction(() => {
+    return this.database.grouped(() => {
       const rows = this.database
         .stmt(
           "SELECT * FROM messages WHERE queue = ? AND dead_at IS NULL AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
@@ -105,12 +105,12 @@ export class SqliteQueue implements Queue {
     this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?").run(queue, receiptHandle);
   }
 
-  /** Deletes a batch of handled messages in one transaction (what DeleteMessageBatch is to SQS). */
-  ackAll(queue: string, receiptHandles: string[]): void {
+  /** Deletes a batch of handled messages in one write (what DeleteMessageBatch is to SQS). */
+  async ackAll(queue: string, receiptHandles: string[]): Promise<void> {
     this.config(queue);
     if (receiptHandles.length === 0) return;
     const remove = this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?");
-    this.database.transaction(() => {
+    await this.database.grouped(() => {
       for (const receipt of receiptHandles) remove.run(queue, receipt);
     });
   }

@@ -177,6 +177,14 @@ describe("API keys", () => {
     expect(created.body.key).toMatch(/^sk_live_/);
     const listed = await api<{ items: Record<string, unknown>[] }>("GET", "/api/admin/api-keys");
     expect(JSON.stringify(listed.body)).not.toContain(created.body.key);
+    // Its per-minute budget: the fourth call in a minute is refused with Retry-After, and the next minute admits it again.
+    const publish = () => api("POST", "/api/v1/events", { type: "folio.closed", data: { folioId: "F1" } }, { authorization: `Bearer ${created.body.key}` });
+    for (let call = 0; call < 3; call += 1) expect((await publish()).status).toBe(202);
+    const limited = await publish();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    hub.clock.advance(61_000);
+    expect((await publish()).status).toBe(202);
     // An API key cannot use the admin API.
     const admin = await api("GET", "/api/admin/providers", undefined, { authorization: `Bearer ${created.body.key}` });
     expect(admin.status).toBe(403);

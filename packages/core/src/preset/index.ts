@@ -74,6 +74,8 @@ async function readAll(dir: string): Promise<readonly Preset[]> {
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
+    // No presets folder means no presets: owners can still add custom providers.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return Object.freeze([]);
     throw new Error(`cannot read the presets directory ${dir}: ${(error as Error).message}`, { cause: error });
   }
 

@@ -75,13 +75,15 @@ export async function create(ports: Ports, principal: Principal, input: CreatePr
       capabilities: input.capabilities ?? preset.capabilities,
     });
   }
+  if (!parsed.apiFormat) throw new InvalidInputError("apiFormat: choose the provider's API format (or pick a preset)");
   if (!parsed.baseUrl) throw new InvalidInputError("baseUrl: give the provider's API base URL (or pick a preset)");
-  const format = formats[parsed.apiFormat] as FormatSpec;
-  if (!formatServes(parsed.apiFormat, parsed.type)) {
-    throw new InvalidInputError(`format ${parsed.apiFormat} is for ${format.type} providers, not ${parsed.type}`);
+  const apiFormat = parsed.apiFormat;
+  const format = formats[apiFormat] as FormatSpec;
+  if (!formatServes(apiFormat, parsed.type)) {
+    throw new InvalidInputError(`format ${apiFormat} is for ${format.type} providers, not ${parsed.type}`);
   }
   const missing = missingSecrets(format, parsed.secrets);
-  if (missing.length > 0) throw new InvalidInputError(`secrets: ${parsed.apiFormat} needs ${missing.join(", ")}`, { missing });
+  if (missing.length > 0) throw new InvalidInputError(`secrets: ${apiFormat} needs ${missing.join(", ")}`, { missing });
   if (parsed.locationId) await getLocation(ports, principal.tenantId, parsed.locationId);
 
   const id = `prv_${randomUUID()}`;
@@ -96,7 +98,7 @@ export async function create(ports: Ports, principal: Principal, input: CreatePr
     type: parsed.type,
     name: parsed.name,
     slug,
-    apiFormat: parsed.apiFormat,
+    apiFormat,
     baseUrl: parsed.baseUrl,
     sandboxBaseUrl: parsed.sandboxBaseUrl,
     testMode: parsed.testMode,

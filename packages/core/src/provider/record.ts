@@ -53,7 +53,8 @@ export const CreateProvider = z.object({
   type: ProviderType,
   name: z.string().trim().min(1).max(120),
   slug: Slug.optional(),
-  apiFormat: FormatId,
+  /** Required unless a preset gives it. */
+  apiFormat: FormatId.optional(),
   baseUrl: z.url().optional(),
   sandboxBaseUrl: z.url().optional(),
   testMode: z.boolean().default(true),

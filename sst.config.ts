@@ -1,8 +1,8 @@
 import type { SSTConfig } from "sst";
 import { Alarms } from "./infra/alarms.ts";
 import { Api } from "./infra/api.ts";
-import { nodejs } from "./infra/bundling.ts";
 import { Events } from "./infra/events.ts";
+import { FUNCTION_DEFAULTS } from "./infra/function.ts";
 import { Jobs } from "./infra/jobs.ts";
 import { Storage } from "./infra/storage.ts";
 import { Web } from "./infra/web.ts";
@@ -17,16 +17,7 @@ export default {
     return { name: "sambung", region: input.region ?? "ap-southeast-1" };
   },
   stacks(app) {
-    app.setDefaultFunctionProps({
-      runtime: "nodejs24.x",
-      architecture: "arm_64",
-      memorySize: 1024,
-      nodejs,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: "sambung",
-        LOG_LEVEL: process.env.SAMBUNG_LOG_LEVEL ?? "INFO",
-      },
-    });
+    app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
     app.stack(Storage).stack(Events).stack(Api).stack(Web).stack(Jobs).stack(Alarms);
   },
 } satisfies SSTConfig;

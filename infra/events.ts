@@ -9,7 +9,7 @@ import { EVENT_SOURCE } from "../packages/core/src/adapters/aws/bus.ts";
 import { routesByQueue } from "../packages/core/src/event/catalog.ts";
 import { queueNames, queues as queueTable, type QueueName } from "../packages/core/src/event/queues.ts";
 import { workers } from "../packages/functions/src/workers/table.ts";
-import { functionProps, pascal } from "./function.ts";
+import { functionProps, pascal, sourceHandler } from "./function.ts";
 import type { Resources } from "./resources.ts";
 import { Storage } from "./storage.ts";
 
@@ -29,10 +29,11 @@ export const OUTBOX_FILTER = {
 /**
  * The event detail is the item's `outbox` attribute as the stream carries it:
  * DynamoDB JSON, `{"M": {"id": {"S": ...}, "type": {"S": ...}, "data": {"M": ...}}}`.
- * A template cannot turn a map of unknown shape into plain JSON, so consumers
- * unmarshall it (`convertToNative(detail)` from @aws-sdk/util-dynamodb gives the
- * envelope). EventBridgeBus.publish sends plain envelopes; the single `M` key tells
- * the two apart.
+ * A template cannot turn a map of unknown shape into plain JSON, so the rules pass
+ * that detail on to SQS as it is and the workers unmarshall it:
+ * `parseQueueBody` (packages/core/src/event/queue-body.ts), used by the worker
+ * middleware and the deliver worker. EventBridgeBus.publish sends plain envelopes;
+ * the single `M` key tells the two apart.
  */
 export const OUTBOX_INPUT_TEMPLATE = "<$.dynamodb.NewImage.outbox>";
 export const OUTBOX_DETAIL_TYPE_PATH = "$.dynamodb.NewImage.outbox.M.type.S";
@@ -91,7 +92,7 @@ export function Events({ stack, app }: StackContext) {
           stack,
           {
             id: `Worker${pascal(name)}`,
-            handler: worker.handler,
+            handler: sourceHandler(worker.handler),
             grants: worker.grants,
             // Lambda refuses a function that may outlive its queue's visibility timeout.
             timeout: spec.visibilityTimeoutSeconds,

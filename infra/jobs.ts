@@ -1,7 +1,7 @@
 import { Cron, use, type Function as SstFunction, type StackContext } from "sst/constructs";
 import { cronJobs } from "../packages/functions/src/cron/table.ts";
 import { Events } from "./events.ts";
-import { functionProps, pascal } from "./function.ts";
+import { functionProps, pascal, sourceHandler } from "./function.ts";
 
 const JOB_TIMEOUT_SECONDS = 120;
 
@@ -25,7 +25,7 @@ export function Jobs({ stack }: StackContext) {
           stack,
           {
             id: `Cron${pascal(job.name)}`,
-            handler: job.handler,
+            handler: sourceHandler(job.handler),
             grants: job.grants,
             timeout: JOB_TIMEOUT_SECONDS,
             description: `cron ${job.name}`,

@@ -125,6 +125,7 @@ export function Storage({ stack, app }: StackContext) {
     },
   });
 
-  stack.addOutputs({ TableName: table.tableName, SecretsKeyArn: secretsKey.keyArn });
+  // PlatformSecretArn: where the first owner's fields go (docs/deploy.md, "First owner").
+  stack.addOutputs({ TableName: table.tableName, SecretsKeyArn: secretsKey.keyArn, PlatformSecretArn: platformSecret.secretArn });
   return { table, tableKey, secretsKey, platformSecret };
 }

@@ -6,6 +6,7 @@ import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as Esbuild from "esbuild";
 import { bundleOptions, HANDLER_ROOT } from "../../infra/bundling.ts";
+import { ENTRY_ROOT, writeRouteEntries } from "../../infra/route-functions.ts";
 import { cronJobs } from "../../packages/functions/src/cron/table.ts";
 import { handlerFile, type HandlerRef } from "../../packages/functions/src/grants.ts";
 import { routeKey, routes } from "../../packages/functions/src/routes.ts";
@@ -15,7 +16,7 @@ import type { Bench, Check } from "./report.ts";
 const MAX_KB = 400;
 const MAX_INIT_MS = 150;
 /** Fresh processes per bundle; medians are reported. */
-const RUNS = 5;
+const RUNS = 3;
 const NODE = resolve("node_modules/.bin/node");
 
 /** The esbuild SST bundles with (its own dependency), so the bytes measured are the bytes deployed. */
@@ -62,22 +63,36 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-/** Every function of the route, worker and cron tables, grouped by handler module: one bundle per module. */
-function modules(): Map<string, { functions: string[]; exportNames: Set<string> }> {
-  const all: { name: string; handler: HandlerRef }[] = [
-    ...routes.map((route) => ({ name: routeKey(route), handler: route.handler })),
-    ...Object.entries(workers).map(([queue, worker]) => ({ name: `worker ${queue}`, handler: worker.handler })),
-    ...cronJobs.map((job) => ({ name: `cron ${job.name}`, handler: job.handler })),
+interface Bundle {
+  /** The entry esbuild starts from, relative to the project root. */
+  entry: string;
+  /** What runs from it: route keys, "worker <queue>", "cron <job>". */
+  functions: string[];
+  exportNames: Set<string>;
+}
+
+/**
+ * Every bundle the stacks deploy, by entry file: a route module's generated entry
+ * (infra/route-functions.ts: its routes dispatched by route key, whatever the
+ * number of functions sharing it), and each worker and cron handler module.
+ */
+function bundlesToBuild(): Map<string, Bundle> {
+  writeRouteEntries(routes);
+  const all: { name: string; entry: string; exportName: string }[] = [
+    ...routes.map((route) => ({ name: routeKey(route), entry: `${ENTRY_ROOT}/${handlerFile(route.handler).file}`, exportName: "handler" })),
+    ...[
+      ...Object.entries(workers).map(([queue, worker]) => ({ name: `worker ${queue}`, handler: worker.handler as HandlerRef })),
+      ...cronJobs.map((job) => ({ name: `cron ${job.name}`, handler: job.handler as HandlerRef })),
+    ].map(({ name, handler }) => ({ name, entry: `${HANDLER_ROOT}/${handlerFile(handler).file}`, exportName: handlerFile(handler).exportName })),
   ];
-  const byFile = new Map<string, { functions: string[]; exportNames: Set<string> }>();
-  for (const { name, handler } of all) {
-    const { file, exportName } = handlerFile(handler);
-    const entry = byFile.get(file) ?? { functions: [], exportNames: new Set<string>() };
-    entry.functions.push(name);
-    entry.exportNames.add(exportName);
-    byFile.set(file, entry);
+  const byEntry = new Map<string, Bundle>();
+  for (const { name, entry, exportName } of all) {
+    const bundle = byEntry.get(entry) ?? { entry, functions: [], exportNames: new Set<string>() };
+    bundle.functions.push(name);
+    bundle.exportNames.add(exportName);
+    byEntry.set(entry, bundle);
   }
-  return byFile;
+  return byEntry;
 }
 
 function importOnce(entry: string, chunks: string[]): Promise<{ child: ChildResult; processMs: number }> {
@@ -121,8 +136,9 @@ function sizes(metafile: Esbuild.Metafile, entryOutput: string): { eager: number
 }
 
 /**
- * `bundles`: bundles every function as the stacks deploy it (one bundle per handler
- * module; the functions of one module deploy the same code), reports each bundle's
+ * `bundles`: bundles every function as the stacks deploy it (one bundle per route
+ * module's entry and per worker / cron module; functions sharing one deploy the same
+ * code), reports each bundle's
  * minified size, eager (parsed at cold start) and total, and its module init time
  * in fresh Node processes.
  */
@@ -130,9 +146,14 @@ export const bundles: Bench = async () => {
   const dir = await mkdtemp(join(tmpdir(), "sambung-bundles-"));
   const measured: Measured[] = [];
   try {
-    for (const [file, { functions, exportNames }] of modules()) {
-      const outdir = join(dir, file.replaceAll("/", "__"));
-      const { metafile } = await esbuild.build(bundleOptions(`${HANDLER_ROOT}/${file}.ts`, outdir));
+    // Built side by side (esbuild's service spreads them over the cores), timed one at a time.
+    const built = await Promise.all(
+      [...bundlesToBuild()].map(async ([file, bundle]) => {
+        const { metafile } = await esbuild.build(bundleOptions(`${file}.ts`, join(dir, file.replaceAll("/", "__"))));
+        return { file, ...bundle, metafile };
+      }),
+    );
+    for (const { file, functions, exportNames, metafile } of built) {
       if (!metafile) throw new Error(`esbuild returned no metafile for ${file}`);
       const outputs = Object.keys(metafile.outputs);
       const entryOutput = outputs.find((path) => basename(path) === `${basename(file)}.mjs`);
@@ -142,7 +163,8 @@ export const bundles: Bench = async () => {
       const runs: { child: ChildResult; processMs: number }[] = [];
       for (let run = 0; run < RUNS; run++) runs.push(await importOnce(resolve(entryOutput), chunks));
       measured.push({
-        file,
+        // "http/providers (routes)", "workers/diag".
+        file: file.startsWith(`${ENTRY_ROOT}/`) ? `${file.slice(ENTRY_ROOT.length + 1)} (routes)` : file.slice(HANDLER_ROOT.length + 1),
         functions,
         exportsWanted: [...exportNames],
         eagerKb: eager,
@@ -160,7 +182,7 @@ export const bundles: Bench = async () => {
   const width = Math.max(...measured.map(({ file }) => file.length));
   const ms = (value: number) => value.toFixed(0).padStart(4);
   const lines = [
-    `${measured.length} bundles for ${measured.reduce((sum, { functions }) => sum + functions.length, 0)} functions; medians of ${RUNS} fresh processes`,
+    `${measured.length} bundles for ${measured.reduce((sum, { functions }) => sum + functions.length, 0)} routes, workers and jobs; medians of ${RUNS} fresh processes`,
     `eager = entry + static imports (parsed at cold start); total = + lazy chunks; init = import of the entry; +lazy = every chunk imported; process = spawn to exit`,
     ...measured
       .toSorted((a, b) => b.eagerKb - a.eagerKb)
@@ -168,7 +190,7 @@ export const bundles: Bench = async () => {
         (bundle) =>
           `${bundle.file.padEnd(width)}  eager ${bundle.eagerKb.toFixed(0).padStart(4)} KB  total ${bundle.totalKb.toFixed(0).padStart(5)} KB  init ${ms(bundle.initMs)} ms  +lazy ${ms(
             bundle.allMs,
-          )} ms  process ${ms(bundle.processMs)} ms  (${bundle.functions.length} fn)`,
+          )} ms  process ${ms(bundle.processMs)} ms  (serves ${bundle.functions.length})`,
       ),
   ];
   const largest = measured.reduce((a, b) => (b.eagerKb > a.eagerKb ? b : a));

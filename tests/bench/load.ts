@@ -22,12 +22,27 @@ export async function load(options: {
   seconds: number;
   connections: number;
   rate?: number;
+  /** A fresh body (and headers) for every request, where each must differ (distinct ids, own signatures). */
+  next?: () => { body: string; headers?: Record<string, string> };
 }): Promise<LoadResult> {
+  const next = options.next;
   const result = await autocannon({
     url: options.url,
     method: options.method ?? "POST",
     body: options.body,
     headers: { "content-type": "application/json", ...options.headers },
+    ...(next
+      ? {
+          requests: [
+            {
+              setupRequest: (request: autocannon.Request) => {
+                const made = next();
+                return { ...request, body: made.body, headers: { ...request.headers, ...made.headers } };
+              },
+            },
+          ],
+        }
+      : {}),
     duration: options.seconds,
     connections: options.connections,
     overallRate: options.rate,

@@ -1,11 +1,14 @@
+import { ari } from "./ari.ts";
+import { bundles } from "./bundles.ts";
 import { deliveries } from "./deliveries.ts";
 import { ingest } from "./ingest.ts";
 import { pipeline } from "./pipeline.ts";
 import type { Bench, Check } from "./report.ts";
 import { web } from "./web.ts";
+import { webhooks } from "./webhooks.ts";
 
 /** `npm run bench [-- name ...]`: runs the named benchmarks (all by default) and prints their numbers. */
-const benches: Record<string, Bench> = { ingest, pipeline, web, deliveries };
+const benches: Record<string, Bench> = { ingest, pipeline, web, deliveries, webhooks, bundles, ari };
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !(name in benches));

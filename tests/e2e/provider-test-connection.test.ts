@@ -4,7 +4,7 @@ import { startAnthropicFake, startGeminiFake, startOpenAiFake } from "../fakes/a
 import { startHcaptchaFake, startRecaptchaFake, startTurnstileFake } from "../fakes/captcha.ts";
 import { startMailgunFake, startPostmarkFake, startResendFake, startSendGridFake, startSesFake, startSmtpFake } from "../fakes/mail.ts";
 import { start360dialogFake, startMetaGraphFake, startTwilioFake, startWatiFake } from "../fakes/messaging.ts";
-import { startMidtransFake, startStripeFake, startXenditFake } from "../fakes/payment.ts";
+import { startMidtransFake, startStripeFake, startXenditFake } from "../fakes/gateways/index.ts";
 import { startS3Fake } from "../fakes/s3.ts";
 import { closedPortUrl, startSilentFake, type Fake } from "../fakes/server.ts";
 import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { basicAuth, bearer, header, routes, startHttpFake, type FakeRequest, type FakeResponse, type HttpFake } from "./server.ts";
 
 /**
@@ -13,23 +13,105 @@ import { basicAuth, bearer, header, routes, startHttpFake, type FakeRequest, typ
  * - 360dialog GET /v1/configs/webhook with D360-API-KEY; 401 "Invalid api_key"
  *   (docs.360dialog.com, error code reference).
  * - WATI GET /{tenantId}/api/v1/getContacts with a Bearer token (docs.wati.io).
+ *
+ * Sending, as documented:
+ * - Twilio POST /2010-04-01/Accounts/{Sid}/Messages.json, form-encoded, Basic auth: To and
+ *   From (or MessagingServiceSid), and Body, MediaUrl or ContentSid; 201 with the Message
+ *   resource (sid SM…, status "queued"); a missing To is 400 code 21604, an invalid one 21211
+ *   (twilio.com/docs/messaging/api/message-resource#create-a-message-resource, /docs/api/errors).
+ * - Meta Graph POST /{version}/{phone-number-id}/messages, JSON, Bearer: messaging_product
+ *   "whatsapp", to, type text | template | image | document | video | audio; a template needs
+ *   name and language.code; answers { messaging_product, contacts: [{ input, wa_id }],
+ *   messages: [{ id: "wamid.…" }] }; bad input is GraphMethodException / OAuthException code 100
+ *   (developers.facebook.com/docs/whatsapp/cloud-api/reference/messages).
  */
+
+/** What a sending fake does with one send request: answer normally (undefined), answer this, or never answer. */
+export type SendBehaviour = (request: FakeRequest, count: number) => FakeResponse | "hang" | undefined;
+
+const hang = () => new Promise<FakeResponse>(() => undefined);
 
 const twilioError = (status: number, code: number, message: string): FakeResponse => ({
   status,
   json: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
 });
 
-export async function startTwilioFake(options: { accountSid: string; authToken: string; balance?: string; friendlyName?: string; status?: string }): Promise<HttpFake> {
+export interface TwilioMessage {
+  sid: string;
+  to: string;
+  from: string;
+  body?: string;
+  mediaUrl?: string;
+  contentSid?: string;
+  contentVariables?: string;
+  statusCallback?: string;
+}
+
+export async function startTwilioFake(options: {
+  accountSid: string;
+  authToken: string;
+  balance?: string;
+  friendlyName?: string;
+  status?: string;
+  send?: SendBehaviour;
+}): Promise<HttpFake & { messages: TwilioMessage[] }> {
+  const messages: TwilioMessage[] = [];
+  let sends = 0;
   const authenticated = (request: FakeRequest, sid: string): FakeResponse | undefined => {
     const credentials = basicAuth(request);
     if (!credentials || credentials.user !== options.accountSid || credentials.password !== options.authToken) return twilioError(401, 20003, "Authenticate");
     if (sid !== options.accountSid) return twilioError(404, 20404, `The requested resource ${request.path} was not found`);
     return undefined;
   };
-  return startHttpFake(
+  const fake = await startHttpFake(
     routes(
       {
+        "POST /2010-04-01/Accounts/:sid/Messages.json": async (request, [sid = ""]) => {
+          const refused = authenticated(request, sid);
+          if (refused) return refused;
+          sends += 1;
+          const behaviour = options.send?.(request, sends);
+          if (behaviour === "hang") return hang();
+          if (behaviour) return behaviour;
+          if (!String(request.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded")) {
+            return twilioError(400, 20001, "Content-Type must be application/x-www-form-urlencoded");
+          }
+          const form = new URLSearchParams(request.body);
+          const to = form.get("To");
+          const from = form.get("From") ?? form.get("MessagingServiceSid");
+          if (!to) return twilioError(400, 21604, "A 'To' phone number is required.");
+          if (!/^(whatsapp:)?\+[1-9]\d{6,14}$/.test(to)) return twilioError(400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+          if (!from) return twilioError(400, 21603, "A 'From' phone number is required.");
+          if (!form.get("Body") && !form.get("MediaUrl") && !form.get("ContentSid")) return twilioError(400, 21602, "Message body is required.");
+          const message: TwilioMessage = {
+            sid: `SM${randomBytes(16).toString("hex")}`,
+            to,
+            from,
+            body: form.get("Body") ?? undefined,
+            mediaUrl: form.get("MediaUrl") ?? undefined,
+            contentSid: form.get("ContentSid") ?? undefined,
+            contentVariables: form.get("ContentVariables") ?? undefined,
+            statusCallback: form.get("StatusCallback") ?? undefined,
+          };
+          messages.push(message);
+          return {
+            status: 201,
+            json: {
+              sid: message.sid,
+              account_sid: sid,
+              to,
+              from,
+              body: message.body ?? "",
+              status: "queued",
+              num_segments: "1",
+              direction: "outbound-api",
+              error_code: null,
+              error_message: null,
+              date_created: new Date().toUTCString(),
+              uri: `/2010-04-01/Accounts/${sid}/Messages/${message.sid}.json`,
+            },
+          };
+        },
         "GET /2010-04-01/Accounts/:sid/Balance.json": (request, [sid = ""]) =>
           authenticated(request, sid) ?? { json: { currency: "USD", balance: options.balance ?? "12.50", account_sid: sid } },
         "GET /2010-04-01/Accounts/:sid.json": (request, [sid = ""]) =>
@@ -48,12 +130,22 @@ export async function startTwilioFake(options: { accountSid: string; authToken: 
       twilioError(404, 20404, "The requested resource was not found"),
     ),
   );
+  return { ...fake, messages };
+}
+
+export interface WhatsAppSent {
+  id: string;
+  phoneNumberId: string;
+  body: Record<string, unknown>;
 }
 
 export async function startMetaGraphFake(options: {
   accessToken: string;
   phoneNumbers: Record<string, { display_phone_number: string; verified_name: string; quality_rating: string }>;
-}): Promise<HttpFake> {
+  send?: SendBehaviour;
+}): Promise<HttpFake & { sent: WhatsAppSent[] }> {
+  const sent: WhatsAppSent[] = [];
+  let sends = 0;
   const trace = () => randomBytes(8).toString("base64url");
   const node = (request: FakeRequest, [version = "", id = ""]: string[]): FakeResponse => {
     if (!/^v\d+\.\d+$/.test(version)) {
@@ -86,7 +178,38 @@ export async function startMetaGraphFake(options: {
     const picked = fields ? Object.fromEntries(fields.filter((field) => field in all).map((field) => [field, all[field]])) : all;
     return { json: { ...picked, id } };
   };
-  return startHttpFake(routes({ "GET /:version/:id": node }));
+  const invalid = (message: string): FakeResponse => ({ status: 400, json: { error: { message: `(#100) ${message}`, type: "OAuthException", code: 100, fbtrace_id: trace() } } });
+  const send = async (request: FakeRequest, [version = "", id = ""]: string[]): Promise<FakeResponse> => {
+    if (!/^v\d+\.\d+$/.test(version)) return invalid(`Unknown path components: /${id}/messages`);
+    if (bearer(request) !== options.accessToken) {
+      return { status: 401, json: { error: { message: "Invalid OAuth access token - Cannot parse access token", type: "OAuthException", code: 190, fbtrace_id: trace() } } };
+    }
+    if (!options.phoneNumbers[id]) return invalid(`Object with ID '${id}' does not exist`);
+    sends += 1;
+    const behaviour = options.send?.(request, sends);
+    if (behaviour === "hang") return hang();
+    if (behaviour) return behaviour;
+    const body = request.fields;
+    if (!body) return invalid("The parameter messaging_product is required.");
+    if (body.messaging_product !== "whatsapp") return invalid("The parameter messaging_product is required.");
+    const to = typeof body.to === "string" ? body.to : "";
+    if (!/^\+?\d{7,15}$/.test(to)) return invalid("Invalid parameter: to");
+    const type = body.type ?? "text";
+    if (type === "text" && !(body.text as { body?: unknown } | undefined)?.body) return invalid("The parameter text['body'] is required.");
+    if (type === "template") {
+      const template = (body.template ?? {}) as { name?: unknown; language?: { code?: unknown } };
+      if (typeof template.name !== "string") return invalid("The parameter template['name'] is required.");
+      if (typeof template.language?.code !== "string") return invalid("The parameter template['language']['code'] is required.");
+    }
+    if (["image", "document", "video", "audio"].includes(String(type)) && !(body[String(type)] as { link?: unknown } | undefined)?.link) {
+      return invalid(`The parameter ${String(type)}['link'] is required.`);
+    }
+    const wamid = `wamid.${Buffer.from(randomUUID()).toString("base64url")}`;
+    sent.push({ id: wamid, phoneNumberId: id, body });
+    return { json: { messaging_product: "whatsapp", contacts: [{ input: to, wa_id: to.replace(/^\+/, "") }], messages: [{ id: wamid, ...(type === "template" ? { message_status: "accepted" } : {}) }] } };
+  };
+  const fake = await startHttpFake(routes({ "GET /:version/:id": node, "POST /:version/:id/messages": send }));
+  return { ...fake, sent };
 }
 
 export async function start360dialogFake(options: { apiKey: string; webhookUrl?: string }): Promise<HttpFake> {

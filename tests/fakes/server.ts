@@ -29,6 +29,8 @@ export interface FakeResponse {
   status?: number;
   json?: unknown;
   text?: string;
+  /** Written piece by piece as it is produced (server-sent events), after the headers. */
+  stream?: AsyncIterable<string>;
   headers?: Record<string, string>;
 }
 
@@ -103,6 +105,18 @@ export async function startHttpFake(handler: FakeHandler): Promise<HttpFake> {
       headers["content-type"] ??= "application/json";
     }
     outgoing.writeHead(answer.status ?? 200, headers);
+    if (answer.stream) {
+      outgoing.flushHeaders();
+      try {
+        for await (const piece of answer.stream) {
+          if (outgoing.destroyed) break;
+          outgoing.write(piece);
+        }
+      } finally {
+        outgoing.end();
+      }
+      return;
+    }
     outgoing.end(payload);
   });
   server.on("connection", (socket) => {

@@ -1,13 +1,15 @@
 import { cpus } from "node:os";
 import { Template } from "aws-cdk-lib/assertions";
-import { App, Function as SstFunction, getStack, useFunctions, type FunctionProps, type StaticSite } from "sst/constructs";
+import { App, Function as SstFunction, getStack, use, useFunctions, type FunctionProps, type StaticSite } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import { Alarms } from "../../infra/alarms.ts";
-import { Api } from "../../infra/api.ts";
+import { Api, apiStack } from "../../infra/api.ts";
 import { Events } from "../../infra/events.ts";
+import { FUNCTION_DEFAULTS } from "../../infra/function.ts";
 import { Jobs } from "../../infra/jobs.ts";
 import { Storage } from "../../infra/storage.ts";
 import { Web } from "../../infra/web.ts";
+import type { Route } from "../../packages/functions/src/routes.ts";
 import config from "../../sst.config.ts";
 
 export const STAGE = "test";
@@ -17,8 +19,8 @@ export const ADMIN_ORIGIN = "https://admin.sambung.test";
 
 /**
  * Whether synth bundles the functions, as `sst deploy` does (SST's app.finish()).
- * Bundling is nearly all of the synth time, about a second per function on two
- * cores (61 functions: ~60 s), so by default the tests skip it the way SST's own
+ * Bundling is nearly all of the synth time, one to three seconds per function on
+ * two cores (53 functions: 60-150 s), so by default the tests skip it the way SST's own
  * stack tests do: no finish(), and the functions keep SST's inline placeholder
  * code. SAMBUNG_INFRA_BUNDLE=1 bundles every function and checks the bundles too.
  * (tests/bench/bundles.ts bundles every handler module with the same options.)
@@ -33,7 +35,8 @@ export const INACTIVE_STACKS = ["Web"];
 
 const STACKS = { storage: Storage, events: Events, api: Api, web: Web, jobs: Jobs, alarms: Alarms };
 
-export type Templates = Record<keyof typeof STACKS, Template>;
+/** The stacks sst.config.ts names, and one per route group: "api-admin", "api-v1", ... */
+export type Templates = Record<keyof typeof STACKS, Template> & Record<`api-${string}`, Template>;
 
 export interface Synthesized extends Templates {
   /** Each function's SST props (defaults merged), by its description: what SST bundles it with. */
@@ -42,8 +45,47 @@ export interface Synthesized extends Templates {
   site: StaticSite | undefined;
   /** The same templates, as one record. */
   templates: Templates;
+  /** The route groups' stacks' templates, by group ("admin", "v1", ...). */
+  routeStacks: Record<string, Template>;
   /** Milliseconds: the whole synth, and the part of it spent bundling functions. */
   ms: { total: number; bundling: number };
+}
+
+/** An SST app as `sst deploy` makes it, offline: no credentials, no lookups. */
+async function offlineApp(): Promise<App> {
+  process.env.AWS_REGION = REGION;
+  process.env.CDK_DEFAULT_REGION = REGION;
+  process.env.CDK_DEFAULT_ACCOUNT = ACCOUNT;
+  process.env.SAMBUNG_ADMIN_ORIGIN = ADMIN_ORIGIN;
+  // SST bundles cores - 1 functions at a time; esbuild waits on I/O enough that more pays off.
+  process.env.SST_BUILD_CONCURRENCY ??= String(Math.max(4, cpus().length));
+  await initProject({ stage: STAGE, region: REGION });
+  return new App({
+    mode: "deploy",
+    stage: STAGE,
+    name: "sambung",
+    region: REGION,
+    account: ACCOUNT,
+    isActiveStack: (stackName: string) => !INACTIVE_STACKS.some((name) => stackName === `${STAGE}-sambung-${name}`),
+  });
+}
+
+/**
+ * The storage, events and API stacks for another route table (a synthetic one, to
+ * see how the stacks grow), with the app's function defaults; no bundling. Returns
+ * each stack's template: "storage", "events", "api", "api-<group>".
+ */
+export async function synthesizeRoutes(table: readonly Route[]): Promise<Record<string, Template>> {
+  const app = await offlineApp();
+  app.setDefaultFunctionProps(FUNCTION_DEFAULTS);
+  const SyntheticApi = apiStack(table, { writeEntries: false });
+  app.stack(Storage).stack(Events).stack(SyntheticApi);
+  return {
+    storage: Template.fromStack(getStack(Storage)),
+    events: Template.fromStack(getStack(Events)),
+    api: Template.fromStack(getStack(SyntheticApi)),
+    ...Object.fromEntries(Object.entries(use(SyntheticApi).routeStacks).map(([group, stack]) => [`api-${group}`, Template.fromStack(stack)])),
+  };
 }
 
 /**
@@ -54,33 +96,48 @@ export interface Synthesized extends Templates {
  */
 export async function synthesize(): Promise<Synthesized> {
   const started = performance.now();
-  process.env.AWS_REGION = REGION;
-  process.env.CDK_DEFAULT_REGION = REGION;
-  process.env.CDK_DEFAULT_ACCOUNT = ACCOUNT;
-  process.env.SAMBUNG_ADMIN_ORIGIN = ADMIN_ORIGIN;
-  // SST bundles cores - 1 functions at a time; esbuild waits on I/O enough that more pays off.
-  process.env.SST_BUILD_CONCURRENCY ??= String(Math.max(4, cpus().length));
-  await initProject({ stage: STAGE, region: REGION });
-  const app = new App({
-    mode: "deploy",
-    stage: STAGE,
-    name: "sambung",
-    region: REGION,
-    account: ACCOUNT,
-    isActiveStack: (stackName: string) => !INACTIVE_STACKS.some((name) => stackName === `${STAGE}-sambung-${name}`),
-  });
+  const app = await offlineApp();
   await config.stacks(app);
   const bundlingStarted = performance.now();
   if (BUNDLED) await app.finish();
   const bundling = performance.now() - bundlingStarted;
-  const templates = Object.fromEntries(
-    Object.entries(STACKS).map(([name, fn]) => [name, Template.fromStack(getStack(fn))]),
-  ) as Templates;
+  const routeStacks = Object.fromEntries(
+    Object.entries(use(Api).routeStacks).map(([group, stack]) => [group, Template.fromStack(stack)]),
+  );
+  const templates = {
+    ...Object.fromEntries(Object.entries(STACKS).map(([name, fn]) => [name, Template.fromStack(getStack(fn))])),
+    ...Object.fromEntries(Object.entries(routeStacks).map(([group, template]) => [`api-${group}`, template])),
+  } as Templates;
   const functionProps = new Map<string, FunctionProps>();
   for (const construct of app.node.findAll()) {
     if (!(construct instanceof SstFunction)) continue;
     const merged = useFunctions().fromID(construct.node.addr);
     if (merged?.description) functionProps.set(merged.description, merged);
   }
-  return { ...templates, templates, functionProps, site: getStack(Web).node.tryFindChild("Admin") as StaticSite | undefined, ms: { total: performance.now() - started, bundling } };
+  return { ...templates, templates, routeStacks, functionProps, site: getStack(Web).node.tryFindChild("Admin") as StaticSite | undefined, ms: { total: performance.now() - started, bundling } };
+}
+
+/** CloudFormation's per-stack quotas (a template over 51 KB goes through S3, up to 1 MB). */
+export const QUOTA = { resources: 500, outputs: 200, kb: 1024 };
+
+/** The share of each quota a stack may use in these tests, so they fail well before a deploy would. */
+export const HEADROOM = 0.8;
+
+export interface QuotaUsage {
+  stack: string;
+  resources: number;
+  outputs: number;
+  kb: number;
+  line: string;
+}
+
+export function quotaUsage(templates: Record<string, Template>): QuotaUsage[] {
+  return Object.entries(templates).map(([stack, template]) => {
+    const json = template.toJSON() as { Resources: Record<string, unknown>; Outputs?: Record<string, unknown> };
+    const resources = Object.keys(json.Resources).length;
+    const outputs = Object.keys(json.Outputs ?? {}).length;
+    const kb = JSON.stringify(json).length / 1024;
+    const line = `${stack} ${resources}/${QUOTA.resources} resources, ${outputs}/${QUOTA.outputs} outputs, ${kb.toFixed(0)} KB`;
+    return { stack, resources, outputs, kb, line };
+  });
 }

@@ -32,6 +32,7 @@ const EXPECTED: Record<string, string[]> = {
   storage: ["aws-s3", "cloudflare-r2", "wasabi", "backblaze-b2", "minio", "digitalocean-spaces"],
   captcha: ["cloudflare-turnstile", "hcaptcha", "recaptcha-v3"],
   ai: ["openai", "deepseek", "mistral", "anthropic", "google-gemini"],
+  ota: ["booking-com", "expedia", "agoda", "traveloka", "tiket-com"],
 };
 
 /** Each listed preset must use this format (the brief names the format per vendor). */
@@ -76,6 +77,11 @@ const EXPECTED_FORMAT: Record<string, string> = {
   mistral: "openai_compatible",
   anthropic: "anthropic",
   "google-gemini": "gemini",
+  "booking-com": "opentravel_xml",
+  expedia: "eqc_xml",
+  agoda: "opentravel_xml",
+  traveloka: "json_rest_channel",
+  "tiket-com": "json_rest_channel",
 };
 
 const PAYMENT_STATUSES = new Set(["pending", "paid", "failed", "expired", "cancelled", "refunded", "partially_refunded"]);

@@ -238,8 +238,25 @@ export class HttpTimeoutError extends Error {
   }
 }
 
+/** An answer whose body is read as it arrives (server-sent events). */
+export interface HttpStream {
+  status: number;
+  headers: Record<string, string>;
+  /** The body's bytes as they arrive; read once, either this or `text()`. */
+  body: AsyncIterable<Uint8Array>;
+  /** The whole body as text (for an error answer). */
+  text(): Promise<string>;
+  /** Until the headers arrived. */
+  latencyMs: number;
+}
+
 export interface Http {
   fetch(request: HttpRequest): Promise<HttpResponse>;
+  /**
+   * Answers as soon as the headers are in. `timeoutMs` bounds the whole exchange,
+   * body included; `signal` ends it early (the caller went away).
+   */
+  stream(request: HttpRequest & { signal?: AbortSignal }): Promise<HttpStream>;
 }
 
 // ---------------------------------------------------------------- Platform secrets

@@ -7,6 +7,12 @@ export interface Route {
   /** API Gateway path syntax: /api/items/{id}. */
   path: string;
   handler: HandlerRef;
+  /**
+   * A streaming handler (middleware/http-stream.ts) for the same route, used where
+   * the runtime can stream answers: the local runtime. API Gateway buffers, so on
+   * AWS `handler` serves the route until a Function URL serves this one.
+   */
+  stream?: HandlerRef;
   grants: readonly Grant[];
 }
 
@@ -63,10 +69,41 @@ export const routes = [
   { method: "GET", path: "/api/v1/payments/{id}", handler: "http/payments.get", grants: ["table:write"] },
   { method: "POST", path: "/api/v1/payments/{id}/refund", handler: "http/payments.refund", grants: ["table:write", "keyring"] },
   { method: "POST", path: "/api/v1/payments/{id}/cancel", handler: "http/payments.cancel", grants: ["table:write", "keyring"] },
+  { method: "POST", path: "/api/v1/files", handler: "http/files.upload", grants: ["table:write", "keyring"] },
+  { method: "GET", path: "/api/v1/files/{id}", handler: "http/files.get", grants: ["table:write", "keyring"] },
+  { method: "DELETE", path: "/api/v1/files/{id}", handler: "http/files.remove", grants: ["table:write", "keyring"] },
+  { method: "POST", path: "/api/v1/captcha/verify", handler: "http/captcha.verify", grants: ["table:write", "keyring"] },
+  { method: "POST", path: "/api/v1/ai/chat", handler: "http/ai.chat", stream: "http/ai.chatStream", grants: ["table:write", "keyring"] },
   { method: "GET", path: "/api/admin/payments", handler: "http/payments.adminList", grants: ["table:read", "platform-secret"] },
   { method: "GET", path: "/api/admin/payments/unreconciled", handler: "http/payments.unreconciled", grants: ["table:read", "platform-secret"] },
   { method: "GET", path: "/api/admin/webhooks/inbound", handler: "http/payments.inboundList", grants: ["table:read", "platform-secret"] },
   { method: "POST", path: "/api/admin/webhooks/inbound/{id}/replay", handler: "http/payments.inboundReplay", grants: ["table:write", "bus", "platform-secret"] },
+  { method: "GET", path: "/webhook/{type}/{slug}", handler: "http/webhook.verify", grants: ["table:read", "keyring"] },
+  { method: "POST", path: "/api/v1/messages", handler: "http/messages.create", grants: ["table:write"] },
+  { method: "GET", path: "/api/v1/messages/{id}", handler: "http/messages.get", grants: ["table:write"] },
+  { method: "GET", path: "/api/admin/messages", handler: "http/messages.adminList", grants: ["table:read", "platform-secret"] },
+  { method: "GET", path: "/api/admin/messages/{id}", handler: "http/messages.adminGet", grants: ["table:read", "platform-secret"] },
+  { method: "POST", path: "/api/admin/messages/{id}/resend", handler: "http/messages.adminResend", grants: ["table:write", "bus", "platform-secret"] },
+  { method: "GET", path: "/api/admin/message-triggers", handler: "http/messages.listTriggers", grants: ["table:read", "platform-secret"] },
+  { method: "POST", path: "/api/admin/message-triggers", handler: "http/messages.createTrigger", grants: ["table:write", "platform-secret"] },
+  { method: "PATCH", path: "/api/admin/message-triggers/{id}", handler: "http/messages.updateTrigger", grants: ["table:write", "platform-secret"] },
+  { method: "DELETE", path: "/api/admin/message-triggers/{id}", handler: "http/messages.removeTrigger", grants: ["table:write", "platform-secret"] },
+  { method: "GET", path: "/api/admin/templates", handler: "http/templates.list", grants: ["table:read", "platform-secret"] },
+  { method: "POST", path: "/api/admin/templates", handler: "http/templates.create", grants: ["table:write", "platform-secret"] },
+  { method: "GET", path: "/api/admin/templates/{id}", handler: "http/templates.get", grants: ["table:read", "platform-secret"] },
+  { method: "PATCH", path: "/api/admin/templates/{id}", handler: "http/templates.update", grants: ["table:write", "platform-secret"] },
+  { method: "DELETE", path: "/api/admin/templates/{id}", handler: "http/templates.remove", grants: ["table:write", "platform-secret"] },
+  { method: "POST", path: "/api/admin/templates/{id}/preview", handler: "http/templates.preview", grants: ["table:read", "platform-secret"] },
+  { method: "PUT", path: "/api/v1/ari", handler: "http/channels.putAri", grants: ["table:write"] },
+  { method: "GET", path: "/api/admin/channels", handler: "http/channels.overview", grants: ["table:read", "platform-secret"] },
+  { method: "GET", path: "/api/admin/channels/rooms", handler: "http/channels.getRooms", grants: ["table:read", "platform-secret"] },
+  { method: "PUT", path: "/api/admin/channels/rooms", handler: "http/channels.putRooms", grants: ["table:write", "platform-secret"] },
+  { method: "GET", path: "/api/admin/channels/parity", handler: "http/channels.parity", grants: ["table:write", "keyring", "platform-secret"] },
+  { method: "GET", path: "/api/admin/channels/reservations", handler: "http/channels.reservations", grants: ["table:read", "platform-secret"] },
+  { method: "GET", path: "/api/admin/channels/{providerId}/mapping", handler: "http/channels.getMapping", grants: ["table:read", "platform-secret"] },
+  { method: "PUT", path: "/api/admin/channels/{providerId}/mapping", handler: "http/channels.putMapping", grants: ["table:write", "queues", "platform-secret"] },
+  { method: "GET", path: "/api/admin/channels/{providerId}/rooms", handler: "http/channels.channelRooms", grants: ["table:write", "keyring", "platform-secret"] },
+  { method: "POST", path: "/api/admin/channels/{providerId}/pull", handler: "http/channels.pullNow", grants: ["table:write", "keyring", "platform-secret"] },
 ] as const satisfies readonly Route[];
 
 export function routeKey(route: Pick<Route, "method" | "path">): string {

@@ -27,6 +27,9 @@ const ROUTES: RouteDef[] = [
   { path: "/webhooks", label: "nav.webhooks", page: lazy(() => import("./pages/webhooks.tsx")), nav: true },
   { path: "/dead-letters", label: "nav.deadLetters", page: lazy(() => import("./pages/dead-letters.tsx")), nav: true, superadmin: true },
   { path: "/payments", label: "nav.payments", page: lazy(() => import("./pages/payments.tsx")), nav: true },
+  { path: "/channels", label: "nav.channels", page: lazy(() => import("./pages/channels.tsx")), nav: true },
+  { path: "/messages", label: "nav.messages", page: lazy(() => import("./pages/messages.tsx")), nav: true },
+  { path: "/templates", label: "nav.templates", page: lazy(() => import("./pages/templates.tsx")), nav: true },
   { path: "/audit", label: "nav.audit", page: lazy(() => import("./pages/audit.tsx")), nav: true },
   { path: "/api-keys", label: "nav.apiKeys", page: lazy(() => import("./pages/api-keys.tsx")), nav: true },
 ];

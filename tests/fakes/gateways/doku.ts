@@ -198,7 +198,7 @@ export async function startDokuFake(options: { clientId: string; secretKey: stri
     return postBuilt(webhook(id, opts), opts);
   }
 
-  return { url: server.url, requests: server.requests, close: server.close, orders, find: mustFind, settle, fail, expire, webhook, postWebhook };
+  return { url: server.url, requests: server.requests, hold: server.hold, close: server.close, orders, find: mustFind, settle, fail, expire, webhook, postWebhook };
 }
 
 export type DokuFake = Awaited<ReturnType<typeof startDokuFake>>;

@@ -234,7 +234,7 @@ export async function startIpaymuFake(options: { va: string; apiKey: string; cal
     return postBuilt(webhook(id, opts), opts);
   }
 
-  return { url: server.url, requests: server.requests, close: server.close, find: mustFind, settle, fail, expire, webhook, postWebhook, signatureOf };
+  return { url: server.url, requests: server.requests, hold: server.hold, close: server.close, find: mustFind, settle, fail, expire, webhook, postWebhook, signatureOf };
 }
 
 export type IpaymuFake = Awaited<ReturnType<typeof startIpaymuFake>>;

@@ -205,7 +205,8 @@ export async function startMidtransFake(options: { serverKey: string; notificati
   }
 
   function statusOf(request: FakeRequest, id: string): FakeResponse {
-    if (!authorized(request)) return coreError("401", "Transaction cannot be authorized with the current client/server key.");
+    // The Get Status API names the refused key this way (docs.midtrans.com/docs/get-status-api-requests).
+    if (!authorized(request)) return coreError("401", "Unknown Merchant server_key/id");
     const tx = find(id);
     if (!tx || !tx.paymentType) return { status: 404, body: { status_code: "404", status_message: "Transaction doesn't exist.", id: randomUUID() } };
     const body = view(tx);
@@ -311,7 +312,7 @@ export async function startMidtransFake(options: { serverKey: string; notificati
     return postBuilt(webhook(id, opts), opts);
   }
 
-  return { url: server.url, requests: server.requests, close: server.close, transactions: byOrder, find, settle, fail, expire, webhook, postWebhook };
+  return { url: server.url, requests: server.requests, hold: server.hold, close: server.close, transactions: byOrder, find, settle, fail, expire, webhook, postWebhook };
 }
 
 export type MidtransFake = Awaited<ReturnType<typeof startMidtransFake>>;

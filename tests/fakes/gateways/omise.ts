@@ -228,7 +228,7 @@ export async function startOmiseFake(options: { secretKey: string; webhookSecret
     return postBuilt(webhook(id, opts), opts);
   }
 
-  return { url: server.url, requests: server.requests, close: server.close, charges, find: mustFind, settle, fail, expire, webhook, postWebhook };
+  return { url: server.url, requests: server.requests, hold: server.hold, close: server.close, charges, find: mustFind, settle, fail, expire, webhook, postWebhook };
 }
 
 export type OmiseFake = Awaited<ReturnType<typeof startOmiseFake>>;

@@ -23,14 +23,32 @@ export interface FakeResponse {
   headers?: Record<string, string>;
 }
 
+/** A request the fake has handled but not yet answered (a gateway slow to reply, or one we die waiting for). */
+export interface Hold {
+  /** Resolves once a matching request has been handled and its answer is being held back. */
+  reached: Promise<FakeRequest>;
+  /** Sends the held answer. */
+  release(): void;
+}
+
 export interface FakeServer {
   url: string;
   requests: FakeRequest[];
+  /** Holds back the answer to the next request that matches (its side effects already happened). */
+  hold(match: (request: FakeRequest) => boolean): Hold;
   close(): Promise<void>;
 }
 
 export async function startServer(handler: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
+  const holds: { match: (request: FakeRequest) => boolean; reach: (request: FakeRequest) => void; released: Promise<void>; release: () => void }[] = [];
+  const heldBack = async (request: FakeRequest) => {
+    const index = holds.findIndex((hold) => hold.match(request));
+    if (index < 0) return;
+    const [hold] = holds.splice(index, 1);
+    hold?.reach(request);
+    await hold?.released;
+  };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -40,6 +58,10 @@ export async function startServer(handler: (request: FakeRequest) => FakeRespons
       requests.push(request);
       Promise.resolve()
         .then(() => handler(request))
+        .then(async (response) => {
+          await heldBack(request);
+          return response;
+        })
         .then(
           (response) => {
             const body = response.body === undefined ? "" : typeof response.body === "string" ? response.body : JSON.stringify(response.body);
@@ -58,8 +80,17 @@ export async function startServer(handler: (request: FakeRequest) => FakeRespons
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    hold(match) {
+      let reach: (request: FakeRequest) => void = () => {};
+      let release: () => void = () => {};
+      const reached = new Promise<FakeRequest>((resolve) => (reach = resolve));
+      const released = new Promise<void>((resolve) => (release = resolve));
+      holds.push({ match, reach, released, release });
+      return { reached, release };
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const hold of holds.splice(0)) hold.release();
         server.closeAllConnections();
         server.close((error) => (error ? reject(error) : resolve()));
       }),

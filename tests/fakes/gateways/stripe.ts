@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { formBody, header, isForm, postBuilt, startServer, tamperWith, type BuiltWebhook, type Delivery, type FakeRequest, type FakeResponse, type WebhookOptions } from "./server.ts";
+import { basicUser, formBody, header, isForm, postBuilt, startServer, tamperWith, type BuiltWebhook, type Delivery, type FakeRequest, type FakeResponse, type WebhookOptions } from "./server.ts";
 
 /**
  * Simulated Stripe PaymentIntents (api.stripe.com).
@@ -63,7 +63,8 @@ const CANCELLABLE = new Set(["requires_payment_method", "requires_capture", "req
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url").replace(/[-_]/g, "x").slice(0, 24)}`;
 
-export async function startStripeFake(options: { secretKey: string; webhookSecret: string; webhookUrl?: string; clock?: () => number }) {
+export async function startStripeFake(options: { secretKey: string; webhookSecret?: string; webhookUrl?: string; clock?: () => number }) {
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(16).toString("hex")}`;
   const now = options.clock ?? (() => Date.now());
   const seconds = () => Math.floor(now() / 1000);
   const intents = new Map<string, Intent>();
@@ -82,7 +83,8 @@ export async function startStripeFake(options: { secretKey: string; webhookSecre
   function authError(request: FakeRequest): FakeResponse | undefined {
     const auth = header(request, "authorization");
     if (!auth) return error(401, { type: "invalid_request_error", message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')." });
-    const key = auth.replace(/^Bearer\s+/i, "");
+    // Bearer, or Basic with the key as the user name (https://docs.stripe.com/api/authentication).
+    const key = basicUser(request)?.user ?? auth.replace(/^Bearer\s+/i, "");
     if (key !== options.secretKey) return error(401, { type: "invalid_request_error", message: `Invalid API Key provided: ${key.slice(0, 8)}****${key.slice(-4)}` });
     return undefined;
   }
@@ -195,6 +197,11 @@ export async function startStripeFake(options: { secretKey: string; webhookSecre
   function route(request: FakeRequest, params: Record<string, unknown>): FakeResponse {
     const { method, path } = request;
     if (method === "POST" && path === "/v1/payment_intents") return createIntent(params);
+    // The read-only call a connection check makes (https://docs.stripe.com/api/balance/balance_retrieve).
+    if (method === "GET" && path === "/v1/balance") {
+      const money = [{ amount: 0, currency: "idr", source_types: { card: 0 } }];
+      return { status: 200, body: { object: "balance", available: money, connect_reserved: [{ amount: 0, currency: "idr" }], livemode: false, pending: money } };
+    }
     let match = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
     if (method === "GET" && match?.[1]) {
       const intent = intents.get(match[1]);
@@ -261,7 +268,7 @@ export async function startStripeFake(options: { secretKey: string; webhookSecre
     if (!event) throw new Error(`stripe fake: no ${opts.type ?? ""} event for ${intent.id}`);
     const payload = JSON.stringify(event, null, 2);
     const timestamp = seconds();
-    const signature = createHmac("sha256", options.webhookSecret).update(`${timestamp}.${payload}`, "utf8").digest("hex");
+    const signature = createHmac("sha256", webhookSecret).update(`${timestamp}.${payload}`, "utf8").digest("hex");
     return {
       url: opts.url ?? options.webhookUrl,
       headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": `t=${timestamp},v1=${signature}` },
@@ -273,7 +280,7 @@ export async function startStripeFake(options: { secretKey: string; webhookSecre
     return postBuilt(webhook(intentId, opts), opts);
   }
 
-  return { url: server.url, requests: server.requests, close: server.close, intents, charges, find: mustFind, settle, fail, expire, webhook, postWebhook };
+  return { url: server.url, requests: server.requests, hold: server.hold, close: server.close, intents, charges, find: mustFind, settle, fail, expire, webhook, postWebhook };
 }
 
 export type StripeFake = Awaited<ReturnType<typeof startStripeFake>>;

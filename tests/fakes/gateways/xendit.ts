@@ -22,6 +22,9 @@ import { anyBody, basicUser, jsonBody, postBuilt, startServer, type BuiltWebhook
  *   callback with payment_id, callback_virtual_account_id, external_id, account_number,
  *   bank_code, amount, transaction_timestamp (https://docs.xendit.co/xenpayments/virtual-account/testing/).
  * - Callbacks carry the account's verification token in `x-callback-token`.
+ * - Balance: GET /balance?account_type=CASH|HOLDING|TAX → `{ balance }` (docs.xendit.co/apidocs/get-balance),
+ *   the read-only call a connection check makes; a missing key is "API key is required", a wrong one
+ *   "API key is invalid", both INVALID_API_KEY 401.
  */
 
 type InvoiceStatus = "PENDING" | "PAID" | "SETTLED" | "EXPIRED";
@@ -84,7 +87,8 @@ const hexId = () => randomBytes(12).toString("hex");
 const VA_BANKS = new Set(["BCA", "BNI", "BRI", "MANDIRI", "PERMATA", "BSI", "BJB", "CIMB", "SAHABAT_SAMPOERNA"]);
 const MERCHANT_CODES: Record<string, string> = { BCA: "10766", BNI: "8808", BRI: "26215", MANDIRI: "88908", PERMATA: "8214" };
 
-export async function startXenditFake(options: { secretKey: string; callbackToken: string; callbackUrl?: string; clock?: () => number }) {
+export async function startXenditFake(options: { secretKey: string; callbackToken?: string; callbackUrl?: string; balance?: number; clock?: () => number }) {
+  const callbackToken = options.callbackToken ?? `xendit-callback-${randomUUID()}`;
   const now = options.clock ?? (() => Date.now());
   const iso = () => new Date(now()).toISOString();
   const entities = new Map<string, Entity>();
@@ -227,8 +231,14 @@ export async function startXenditFake(options: { secretKey: string; callbackToke
   }
 
   const server = await startServer((request) => {
-    if (!authorized(request)) return error(401, "INVALID_API_KEY", "API key is not authorized for this API service");
+    if (!basicUser(request)) return error(401, "INVALID_API_KEY", "API key is required");
+    if (!authorized(request)) return error(401, "INVALID_API_KEY", "API key is invalid");
     const { method, path } = request;
+    if (method === "GET" && path === "/balance") {
+      const type = (request.query.get("account_type") ?? "CASH").toUpperCase();
+      if (!["CASH", "HOLDING", "TAX"].includes(type)) return error(400, "API_VALIDATION_ERROR", "account_type must be one of [CASH, HOLDING, TAX]");
+      return { status: 200, body: { balance: options.balance ?? 1_241_231 } };
+    }
     if (method === "POST" && (path === "/v2/invoices" || path === "/v2/invoices/")) return createInvoice(request);
     let match = /^\/v2\/invoices\/([^/]+)$/.exec(path);
     if (method === "GET" && match?.[1]) {
@@ -353,7 +363,7 @@ export async function startXenditFake(options: { secretKey: string; callbackToke
       };
     }
     // Xendit signs nothing: a tampered callback is one without the account's token.
-    const token = opts.tamper ? `${options.callbackToken}x` : options.callbackToken;
+    const token = opts.tamper ? `${callbackToken}x` : callbackToken;
     return { url, headers: { "content-type": "application/json", "x-callback-token": token }, rawBody: JSON.stringify(body) };
   }
 
@@ -361,7 +371,7 @@ export async function startXenditFake(options: { secretKey: string; callbackToke
     return postBuilt(webhook(id, opts), opts);
   }
 
-  return { url: server.url, requests: server.requests, close: server.close, find: mustFind, settle, fail, expire, webhook, postWebhook };
+  return { url: server.url, requests: server.requests, hold: server.hold, close: server.close, find: mustFind, settle, fail, expire, webhook, postWebhook };
 }
 
 export type XenditFake = Awaited<ReturnType<typeof startXenditFake>>;

@@ -1,4 +1,4 @@
-import { HttpTimeoutError, type Http, type HttpRequest, type HttpResponse } from "../port.ts";
+import { HttpTimeoutError, type Http, type HttpRequest, type HttpResponse, type HttpStream } from "../port.ts";
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -34,5 +34,53 @@ export class FetchHttp implements Http {
       }
       throw error;
     }
+  }
+
+  async stream(request: HttpRequest & { signal?: AbortSignal }): Promise<HttpStream> {
+    const timeoutMs = request.timeoutMs ?? this.defaultTimeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+    const started = performance.now();
+    const timedOut = (error: unknown) => error instanceof DOMException && error.name === "TimeoutError" && timeout.aborted;
+    let response: Response;
+    try {
+      response = await fetch(request.url, { method: request.method ?? "GET", headers: request.headers, body: request.body, redirect: "manual", signal });
+    } catch (error) {
+      if (timedOut(error)) throw new HttpTimeoutError(request.url, timeoutMs);
+      throw error;
+    }
+    const latencyMs = performance.now() - started;
+    const source = response.body;
+    async function* chunks(): AsyncIterable<Uint8Array> {
+      if (!source) return;
+      const reader = source.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) return;
+          yield value;
+        }
+      } catch (error) {
+        if (timedOut(error)) throw new HttpTimeoutError(request.url, timeoutMs);
+        throw error;
+      } finally {
+        // A reader that stops early (the caller went away) must not leave the connection open.
+        await reader.cancel().catch(() => undefined);
+      }
+    }
+    return {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      body: chunks(),
+      text: async () => {
+        try {
+          return await response.text();
+        } catch (error) {
+          if (timedOut(error)) throw new HttpTimeoutError(request.url, timeoutMs);
+          throw error;
+        }
+      },
+      latencyMs,
+    };
   }
 }

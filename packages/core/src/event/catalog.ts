@@ -18,6 +18,36 @@ export const catalog = {
     queues: ["settle"],
     schema: z.object({ inboundId: z.string(), providerId: z.string() }),
   },
+  "channel.push": {
+    description: "A location's ARI changed (or a channel's retry is due): push the channels' dirty state",
+    queues: ["channel"],
+    schema: z.object({ locationId: z.string(), providerId: z.string().optional(), attempt: z.number().int().min(0).optional() }),
+  },
+  "channel.pull": {
+    description: "Fetch a channel's waiting bookings for one property (the 5-minute schedule, or an admin's pull now)",
+    queues: ["channel"],
+    schema: z.object({ locationId: z.string(), providerId: z.string() }),
+  },
+  "channel.booking": {
+    description: "A channel booking version was stored; apply it to the reservation, inventory and events",
+    queues: ["channel"],
+    schema: z.object({ locationId: z.string(), providerId: z.string(), bookingId: z.string(), version: z.string() }),
+  },
+  "inbound.ota": {
+    description: "A verified OTA channel webhook (pushed bookings), stored and waiting for the channel worker",
+    queues: ["channel"],
+    schema: z.object({ inboundId: z.string(), providerId: z.string() }),
+  },
+  "message.send": {
+    description: "A message was accepted (API or trigger); the notify worker sends it",
+    queues: ["notify"],
+    schema: z.object({ messageId: z.string() }),
+  },
+  "inbound.message_status": {
+    description: "A verified delivery-status webhook (SMS, WhatsApp, e-mail), stored and waiting for the notify worker",
+    queues: ["notify"],
+    schema: z.object({ inboundId: z.string(), providerId: z.string() }),
+  },
   "diag.ping": {
     description: "A self-test event; its worker marks the ping processed",
     queues: ["diag"],

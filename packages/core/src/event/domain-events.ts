@@ -21,12 +21,14 @@ const provider = <E extends z.ZodRawShape>(extra: E) =>
   z.looseObject({ providerId: id, providerSlug: z.string().max(120).optional(), feature: z.string().max(120).optional(), ...extra });
 
 const DELIVER = ["deliver"] as const satisfies readonly QueueName[];
+/** Also to the notify worker, which sends the messages tenants configured for the event (receipts, confirmations). */
+const DELIVER_AND_NOTIFY = ["deliver", "notify"] as const satisfies readonly QueueName[];
 
 /** `publishable`: the owner's systems may send it through POST /api/v1/events; the rest only the hub raises. */
 export const domainEvents = {
   "reservation.created": {
     description: "A reservation was made (PMS, booking engine or an OTA channel)",
-    queues: DELIVER,
+    queues: DELIVER_AND_NOTIFY,
     publishable: true,
     schema: reservation({ arrival: z.string().optional(), departure: z.string().optional() }),
   },
@@ -62,7 +64,7 @@ export const domainEvents = {
   },
   "payment.received": {
     description: "A payment was received",
-    queues: DELIVER,
+    queues: DELIVER_AND_NOTIFY,
     publishable: true,
     schema: payment({ amount: money, currency }),
   },

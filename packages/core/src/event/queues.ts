@@ -39,6 +39,23 @@ export const queues = {
     concurrency: 4,
     description: "Payment settlement: applies verified gateway webhooks to payments, exactly once",
   },
+  channel: {
+    // Failed pushes are retried by the worker itself (delayed messages, dirty state kept);
+    // the receive count only catches a worker that keeps crashing on a message.
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 300,
+    batchSize: 10,
+    concurrency: 4,
+    description: "OTA channels: coalesced ARI pushes, booking pulls, and storing channel bookings once",
+  },
+  notify: {
+    // Visibility covers a primary and a fallback call (30 s each) plus the send claim's margin.
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 150,
+    batchSize: 10,
+    concurrency: 4,
+    description: "Messages: sends SMS, WhatsApp and e-mail once each, applies delivery statuses, runs per-tenant message triggers",
+  },
 } as const satisfies Record<string, QueueSpec>;
 
 export type QueueName = keyof typeof queues;

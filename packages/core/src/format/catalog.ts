@@ -36,7 +36,7 @@ export const formats = {
   smtp_generic: { type: "mail", description: "Any SMTP server (STARTTLS or TLS, AUTH)", secrets: [key("username", "SMTP username"), key("password", "SMTP password")] },
   mailgun_api: { type: "mail", description: "Mailgun Messages API", secrets: [key("apiKey", "API key"), key("webhookSigningKey", "Webhook signing key", true)] },
   resend_api: { type: "mail", description: "Resend e-mail API", secrets: [key("apiKey", "API key"), key("webhookSecret", "Webhook signing secret", true)] },
-  postmark_api: { type: "mail", description: "Postmark e-mail API", secrets: [key("serverToken", "Server token")] },
+  postmark_api: { type: "mail", description: "Postmark e-mail API", secrets: [key("serverToken", "Server token"), key("webhookPassword", "Webhook basic-auth password", true)] },
   sendgrid_api: { type: "mail", description: "SendGrid v3 Mail Send", secrets: [key("apiKey", "API key"), key("webhookPublicKey", "Event webhook verification key", true)] },
   ses_api: { type: "mail", description: "Amazon SES v2", secrets: [key("accessKeyId", "Access key id"), key("secretAccessKey", "Secret access key")] },
   // storage, captcha, AI

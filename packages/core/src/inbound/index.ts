@@ -10,7 +10,9 @@ import { PaymentFormat } from "../payment/model.ts";
 import * as Provider from "../provider/index.ts";
 import type { Provider as ProviderRecord } from "../provider/record.ts";
 import { isSecretKey, mask } from "../secret/redact.ts";
+import { providerBySlug, secretsFor } from "./lookup.ts";
 import { InboundWebhook, type InboundStatus } from "./record.ts";
+import { inboundEventFor, normalizeOtaPush, parseMessageStatus } from "./routing.ts";
 import { verifiers } from "./verifiers/index.ts";
 
 export { InboundWebhook, InboundStatus } from "./record.ts";
@@ -50,13 +52,14 @@ export async function receive(
   ports: Ports,
   request: { type: string; slug: string; method: string; url: string; rawBody: string; headers: Record<string, string>; query: Record<string, string>; sourceIp: string },
 ): Promise<Received> {
-  const provider = await Provider.findBySlug(ports, request.slug);
+  const provider = await providerBySlug(ports, request.slug);
   if (!provider || provider.type !== request.type) {
     return answer(404, undefined, { error: { code: "not_found", message: `no ${request.type} provider with slug ${request.slug}` } });
   }
   const id = newId(ports.clock.now());
   const receivedAt = new Date(ports.clock.now()).toISOString();
-  let record: InboundWebhook = InboundWebhook.parse({
+  // Built from values already typed and checked by the HTTP layer: no second validation on the hot path.
+  let record: InboundWebhook = {
     id,
     tenantId: provider.tenantId,
     providerId: provider.id,
@@ -71,11 +74,11 @@ export async function receive(
     body: request.rawBody,
     status: "received",
     attempts: 0,
-  });
+  };
   const ttl = Math.floor(ports.clock.now() / 1000) + RETENTION_SECONDS;
   let item = await ports.store.put({ pk: inboundPk(provider.tenantId), sk: id, ttl, data: record });
   const update = async (change: Partial<InboundWebhook>) => {
-    record = InboundWebhook.parse({ ...record, ...change });
+    record = { ...record, ...change };
     item = await ports.store.put({ ...item, data: record }, { ifVersion: item.version });
   };
 
@@ -86,7 +89,7 @@ export async function receive(
     await update({ status: "rejected", reason: `unknown signature method ${String(signature.method)}` });
     return answer(401, id, { error: { code: "unverifiable", message: "this provider's signature method is not known" } });
   }
-  const secrets = await Provider.secretsOf(ports, provider);
+  const secrets = await secretsFor(ports, provider);
   const verified = verifier({
     rawBody: request.rawBody,
     headers: request.headers,
@@ -104,7 +107,8 @@ export async function receive(
 
   let normalized: Record<string, unknown> & { eventId: string };
   try {
-    normalized = parse(provider, secrets, ports, request);
+    const route = inboundEventFor(provider.type);
+    normalized = route === "inbound.message_status" ? parseMessageStatus(provider, request) : route === "inbound.ota" ? normalizeOtaPush(provider, request) : parse(provider, secrets, ports, request);
   } catch (error) {
     const reason = error instanceof InvalidWebhookError || error instanceof InvalidInputError ? error.message : "the body could not be read";
     await update({ status: "malformed", reason });
@@ -119,7 +123,7 @@ export async function receive(
         sk: "CLAIM",
         ttl,
         data: { inboundId: id, tenantId: provider.tenantId, receivedAt },
-        outbox: Event.create({ type: "inbound.payment", tenantId: provider.tenantId, data: { inboundId: id, providerId: provider.id } }),
+        outbox: Event.create({ type: inboundEventFor(provider.type), tenantId: provider.tenantId, data: { inboundId: id, providerId: provider.id } }),
       },
       { ifNotExists: true },
     );
@@ -160,14 +164,23 @@ async function load(ports: Ports, tenantId: string, key: string): Promise<{ item
   return { item, record: InboundWebhook.parse(item.data) };
 }
 
-async function mark(ports: Ports, tenantId: string, key: string, change: (record: InboundWebhook) => Partial<InboundWebhook>): Promise<void> {
+/** Changes a stored webhook's record; `loaded` (what the caller just read) saves a read unless someone wrote since. */
+async function mark(
+  ports: Ports,
+  tenantId: string,
+  key: string,
+  change: (record: InboundWebhook) => Partial<InboundWebhook>,
+  loaded?: { item: Item; record: InboundWebhook },
+): Promise<void> {
+  let current = loaded;
   for (;;) {
-    const { item, record } = await load(ports, tenantId, key);
+    const { item, record } = current ?? (await load(ports, tenantId, key));
     try {
-      await ports.store.put({ ...item, data: InboundWebhook.parse({ ...record, ...change(record) }) }, { ifVersion: item.version });
+      await ports.store.put({ ...item, data: { ...record, ...change(record) } }, { ifVersion: item.version });
       return;
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
+      current = undefined;
     }
   }
 }
@@ -179,12 +192,16 @@ async function mark(ports: Ports, tenantId: string, key: string, change: (record
  * retries and finally dead-letters it.
  */
 export async function settle(ports: Ports, tenantId: string, key: string, attempt: { receiveCount: number; maxReceiveCount: number }): Promise<void> {
-  const { record } = await load(ports, tenantId, key);
+  const loaded = await load(ports, tenantId, key);
+  const { record } = loaded;
   if (record.status === "processed") return;
   try {
     const normalized = record.normalized as { gatewayTransactionId?: string; orderId?: string; status: Payment.PaymentStatus; rawStatus: string; amount?: number; refundedAmount?: number };
-    const payment = await Payment.findForGateway(ports, record.providerId, tenantId, normalized);
-    if (!payment) throw new PaymentNotKnownYetError(normalized);
+    const found = await Payment.findForGateway(ports, record.providerId, tenantId, normalized);
+    if (!found) throw new PaymentNotKnownYetError(normalized);
+    // A gateway id the payment lacked (iPaymu's trx_id, where create gave a session id) is kept for later calls.
+    const learned = normalized.gatewayTransactionId;
+    const payment = learned && learned !== found.gatewayTransactionId ? await Payment.learnGatewayTransactionId(ports, tenantId, found.id, learned) : found;
     const provider = await Provider.get(ports, tenantId, record.providerId);
     let status: Pick<GatewayStatus, "status" | "rawStatus" | "amount" | "refundedAmount"> = { status: normalized.status, rawStatus: normalized.rawStatus, amount: normalized.amount, refundedAmount: normalized.refundedAmount };
     // The record's webhook.confirmWith: "status" asks for the gateway's own word before trusting a notification.
@@ -192,17 +209,51 @@ export async function settle(ports: Ports, tenantId: string, key: string, attemp
       const checked = await sendTo(ports, { primary: provider }, "payment.status", true, (context) =>
         paymentEngines[payment.format].status(context, { id: payment.id, gatewayTransactionId: payment.gatewayTransactionId }),
       );
+      // A status API can lag its own notification: until it confirms, the webhook waits on the queue (then the DLQ).
+      if (checked.value.status === "pending" && normalized.status !== "pending") {
+        throw new Error(`the notification says ${normalized.rawStatus} but the gateway's status API still says ${checked.value.rawStatus}; will ask again`);
+      }
       status = checked.value;
     }
     await Payment.applyStatus(ports, tenantId, payment.id, status, "webhook");
-    await mark(ports, tenantId, key, (current) => ({ status: "processed", attempts: current.attempts + 1, processedAt: new Date(ports.clock.now()).toISOString(), paymentId: payment.id, lastError: undefined }));
+    await mark(ports, tenantId, key, (current) => ({ status: "processed", attempts: current.attempts + 1, processedAt: new Date(ports.clock.now()).toISOString(), paymentId: payment.id, lastError: undefined }), loaded);
   } catch (error) {
     const last = attempt.receiveCount >= attempt.maxReceiveCount;
-    await mark(ports, tenantId, key, (current) => ({
-      status: (last ? "dead" : "failed") as InboundStatus,
-      attempts: current.attempts + 1,
-      lastError: error instanceof Error ? error.message : String(error),
-    }));
+    await mark(
+      ports,
+      tenantId,
+      key,
+      (current) => ({
+        status: (last ? "dead" : "failed") as InboundStatus,
+        attempts: current.attempts + 1,
+        lastError: error instanceof Error ? error.message : String(error),
+      }),
+      loaded,
+    );
+    throw error;
+  }
+}
+
+/**
+ * A worker step for a stored webhook that is not a payment's (delivery statuses):
+ * `apply` does the work; the record is marked processed, or failed and finally
+ * dead when it throws (the queue retries, then dead-letters it).
+ */
+export async function processWith(
+  ports: Ports,
+  tenantId: string,
+  key: string,
+  attempt: { receiveCount: number; maxReceiveCount: number },
+  apply: (record: InboundWebhook) => Promise<void>,
+): Promise<void> {
+  const { record } = await load(ports, tenantId, key);
+  if (record.status === "processed") return;
+  try {
+    await apply(record);
+    await mark(ports, tenantId, key, (current) => ({ status: "processed", attempts: current.attempts + 1, processedAt: new Date(ports.clock.now()).toISOString(), lastError: undefined }));
+  } catch (error) {
+    const last = attempt.receiveCount >= attempt.maxReceiveCount;
+    await mark(ports, tenantId, key, (current) => ({ status: (last ? "dead" : "failed") as InboundStatus, attempts: current.attempts + 1, lastError: error instanceof Error ? error.message : String(error) }));
     throw error;
   }
 }
@@ -236,7 +287,7 @@ export async function list(ports: Ports, tenantId: string, filter: { providerId?
 export async function replay(ports: Ports, tenantId: string, inboundId: string): Promise<InboundWebhook> {
   const { record } = await load(ports, tenantId, inboundId);
   if (!record.normalized) throw new InvalidInputError(`webhook ${inboundId} was ${record.status} (${record.reason ?? "no reason"}); only verified webhooks can be replayed`);
-  const result = await ports.bus.publish([Event.create({ type: "inbound.payment", tenantId, data: { inboundId, providerId: record.providerId } })]);
+  const result = await ports.bus.publish([Event.create({ type: inboundEventFor(record.type), tenantId, data: { inboundId, providerId: record.providerId } })]);
   if (result.failed.length > 0) throw new Error(`the bus did not take the replay: ${result.failed[0]?.reason}`);
   await mark(ports, tenantId, inboundId, () => ({ status: "accepted" }));
   return { ...record, status: "accepted" };

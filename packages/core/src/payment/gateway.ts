@@ -3,6 +3,7 @@ import type { Ports } from "../port.ts";
 import * as Provider from "../provider/index.ts";
 import type { Provider as ProviderRecord } from "../provider/record.ts";
 import * as Resilience from "../resilience/index.ts";
+import { asApiError } from "./errors.ts";
 
 export interface Sent<T> {
   value: T;
@@ -14,7 +15,8 @@ export interface Sent<T> {
  * Calls a payment provider for one action through the resilience pipeline: rate
  * limit, breaker, timeout, retries for idempotent actions, fallback, call log.
  * The engine sends through the attempt so each HTTP exchange is timed and logged;
- * it reads non-2xx answers itself to throw a payment-specific error.
+ * it reads non-2xx answers itself to throw a payment-specific error, which leaves
+ * here as an API error (422 refused, 502 misconfigured, 503 unreachable).
  */
 export async function sendTo<T>(
   ports: Ports,
@@ -36,6 +38,8 @@ export async function sendTo<T>(
         baseUrl: Provider.baseUrlOf(provider),
         send: (request) => attempt.fetch(request, { throwOnError: false }),
       }),
+  }).catch((error: unknown) => {
+    throw asApiError(error);
   });
   const provider = result.providerId === providers.primary.id ? providers.primary : (providers.fallback ?? providers.primary);
   return { value: result.value, provider, usedFallback: result.usedFallback };

@@ -71,27 +71,69 @@ export async function create(ports: Ports, principal: Principal, idempotencyKey:
   const body = CreatePayment.parse(input);
   const locationId = body.locationId ?? (principal.kind === "apiKey" ? principal.locationId : undefined);
   const bodyHash = hashBody(body);
-  const idemPk = idempotencyPk(principal.tenantId, idempotencyKey);
-  let claim = await ports.store.get(idemPk, LOOKUP_SK);
-  if (!claim) {
-    try {
-      claim = await ports.store.put(
-        { pk: idemPk, sk: LOOKUP_SK, ttl: Math.floor(ports.clock.now() / 1000) + 7 * 86_400, data: { bodyHash, paymentId: `pay_${randomUUID()}` } },
-        { ifNotExists: true },
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      claim = await ports.store.get(idemPk, LOOKUP_SK);
-    }
+  const { claim, existing } = await claimKey(ports, principal.tenantId, idempotencyKey, bodyHash);
+  if (existing) {
+    // The first attempt may have died between writing the payment and its event.
+    if (existing.history.length === 1) await emitFor(ports, existing, existing.status);
+    return { payment: existing, replayed: true };
   }
-  if (!claim) throw new ConflictError("this Idempotency-Key is being used right now; retry in a moment");
+  try {
+    return await createAtGateway(ports, principal, body, locationId, String(claim.data.paymentId));
+  } catch (error) {
+    await releaseKey(ports, claim);
+    throw error;
+  }
+}
+
+/** How long one request holds its Idempotency-Key before a retry may take over (the first died half-way). */
+const LEASE_MS = 60_000;
+
+const IN_PROGRESS = "a request with this Idempotency-Key is still being processed; retry in a moment for its result";
+
+/**
+ * Claims the Idempotency-Key for this request, or finds the payment an earlier
+ * request with it made. Only the holder of the lease calls the gateway, so racing
+ * retries cannot create two payments (or send one order id twice to the gateway).
+ */
+async function claimKey(ports: Ports, tenantId: string, key: string, bodyHash: string): Promise<{ claim: Item; existing?: Payment }> {
+  const pk = idempotencyPk(tenantId, key);
+  const now = ports.clock.now();
+  const leaseUntil = now + LEASE_MS;
+  try {
+    const claim = await ports.store.put(
+      { pk, sk: LOOKUP_SK, ttl: Math.floor(now / 1000) + 7 * 86_400, data: { bodyHash, leaseUntil, paymentId: `pay_${randomUUID()}` } },
+      { ifNotExists: true },
+    );
+    return { claim };
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+  }
+  const claim = await ports.store.get(pk, LOOKUP_SK);
+  if (!claim) throw new ConflictError(IN_PROGRESS);
   if (claim.data.bodyHash !== bodyHash) {
     throw new ConflictError("this Idempotency-Key was already used with a different body; use a new key for a new payment");
   }
-  const paymentId = String(claim.data.paymentId);
-  const existing = await ports.store.get(paymentPk(principal.tenantId), paymentSk(paymentId));
-  if (existing) return { payment: Payment.parse(existing.data), replayed: true };
+  const existing = await ports.store.get(paymentPk(tenantId), paymentSk(String(claim.data.paymentId)));
+  if (existing) return { claim, existing: Payment.parse(existing.data) };
+  if (Number(claim.data.leaseUntil ?? 0) > now) throw new ConflictError(IN_PROGRESS);
+  try {
+    return { claim: await ports.store.put({ ...claim, data: { ...claim.data, leaseUntil } }, { ifVersion: claim.version }) };
+  } catch (error) {
+    if (error instanceof ConditionFailedError) throw new ConflictError(IN_PROGRESS);
+    throw error;
+  }
+}
 
+/** A failed attempt gives the key back at once, so the caller's retry need not wait for the lease. */
+async function releaseKey(ports: Ports, claim: Item): Promise<void> {
+  const current = await ports.store.get(claim.pk, claim.sk);
+  if (!current || current.version !== claim.version) return;
+  await ports.store.put({ ...current, data: { ...current.data, leaseUntil: 0 } }, { ifVersion: current.version }).catch((error: unknown) => {
+    if (!(error instanceof ConditionFailedError)) throw error;
+  });
+}
+
+async function createAtGateway(ports: Ports, principal: Principal, body: CreatePayment, locationId: string | undefined, paymentId: string): Promise<{ payment: Payment; replayed: boolean }> {
   const { primary, fallback } = await Features.resolve(ports, principal.tenantId, body.featureKey, locationId);
   const format = PaymentFormat.safeParse(primary.apiFormat);
   if (!format.success) throw new InvalidInputError(`feature ${body.featureKey} is mapped to ${primary.name}, which is not a payment provider`);
@@ -153,14 +195,17 @@ export async function create(ports: Ports, principal: Principal, idempotencyKey:
     createdAt: at,
     updatedAt: at,
   });
+  // Lookups first: a webhook racing this answer finds the payment as soon as it exists.
+  await ports.store.put({ pk: referencePk(payment.tenantId, payment.reference), sk: payment.id, data: { paymentId: payment.id } });
+  await ports.store.put({ pk: gatewayTxPk(payment.providerId, created.gatewayTransactionId), sk: LOOKUP_SK, data: { tenantId: payment.tenantId, paymentId: payment.id } });
   try {
     await write(ports, payment, undefined);
   } catch (error) {
     if (error instanceof ConditionFailedError) return { payment: await get(ports, principal.tenantId, paymentId), replayed: true };
     throw error;
   }
-  await ports.store.put({ pk: referencePk(payment.tenantId, payment.reference), sk: payment.id, data: { paymentId: payment.id } });
-  await ports.store.put({ pk: gatewayTxPk(payment.providerId, created.gatewayTransactionId), sk: LOOKUP_SK, data: { tenantId: payment.tenantId, paymentId: payment.id } });
+  // A charge settled (or declined) on the spot is news like a webhook's.
+  await emitFor(ports, payment, payment.status);
   return { payment, replayed: false };
 }
 
@@ -168,7 +213,9 @@ export async function create(ports: Ports, principal: Principal, idempotencyKey:
 export async function findForGateway(ports: Ports, providerId: string, tenantId: string, ids: { gatewayTransactionId?: string; orderId?: string }): Promise<Payment | undefined> {
   if (ids.gatewayTransactionId) {
     const lookup = await ports.store.get(gatewayTxPk(providerId, ids.gatewayTransactionId), LOOKUP_SK);
-    if (lookup) return get(ports, String(lookup.data.tenantId), String(lookup.data.paymentId));
+    // The lookup is written just before its payment: without the payment it is not known yet.
+    const found = lookup ? await ports.store.get(paymentPk(String(lookup.data.tenantId)), paymentSk(String(lookup.data.paymentId))) : undefined;
+    if (found) return Payment.parse(found.data);
   }
   if (ids.orderId) {
     const direct = await ports.store.get(paymentPk(tenantId), paymentSk(ids.orderId));
@@ -188,21 +235,63 @@ const EVENT_FOR: Partial<Record<PaymentStatus, "payment.received" | "payment.fai
 };
 
 /**
+ * The gateway's own id for a payment, learned from its webhook when create could not
+ * give it (iPaymu answers a session id; its trx_id, which its status API wants, only
+ * comes with the callback). Later status, cancel and refund calls use it, and the
+ * gateway's next webhooks find the payment by it.
+ */
+export async function learnGatewayTransactionId(ports: Ports, tenantId: string, paymentId: string, gatewayTransactionId: string): Promise<Payment> {
+  for (;;) {
+    const { item, payment } = await load(ports, tenantId, paymentId);
+    if (payment.gatewayTransactionId === gatewayTransactionId) return payment;
+    await ports.store.put({ pk: gatewayTxPk(payment.providerId, gatewayTransactionId), sk: LOOKUP_SK, data: { tenantId, paymentId } });
+    const next = Payment.parse({ ...payment, gatewayTransactionId, updatedAt: iso(ports) });
+    try {
+      await write(ports, next, item.version);
+      return next;
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+}
+
+type GatewayUpdate = Pick<GatewayStatus, "status" | "rawStatus" | "amount" | "refundedAmount">;
+type Source = "webhook" | "status_check" | "reconciliation" | "cancel" | "refund";
+
+const REFUNDED: readonly PaymentStatus[] = ["partially_refunded", "refunded"];
+const GAVE_UP: readonly PaymentStatus[] = ["failed", "expired", "cancelled"];
+
+/**
  * Applies a gateway status to a payment, forward only, exactly once: the write is
  * conditional on the version read, and the event for the change has an id derived
  * from the payment and the change, written with ifNotExists. Returns whether the
  * payment moved.
+ *
+ * A refund reported for a payment still pending here means its "paid" was missed or
+ * is late: the payment is paid first, then refunded. A "paid" for a payment that
+ * already failed or expired cannot move it back, but money may have been taken, so it
+ * is flagged for a person (GET /api/admin/payments/unreconciled).
  */
-export async function applyStatus(
-  ports: Ports,
-  tenantId: string,
-  paymentId: string,
-  gateway: Pick<GatewayStatus, "status" | "rawStatus" | "amount" | "refundedAmount">,
-  source: "webhook" | "status_check" | "reconciliation" | "cancel" | "refund",
-): Promise<{ payment: Payment; moved: boolean }> {
+export async function applyStatus(ports: Ports, tenantId: string, paymentId: string, gateway: GatewayUpdate, source: Source): Promise<{ payment: Payment; moved: boolean }> {
+  const current = await get(ports, tenantId, paymentId);
+  if (current.status === "pending" && REFUNDED.includes(gateway.status)) {
+    await moveTo(ports, tenantId, paymentId, { status: "paid", rawStatus: gateway.rawStatus, amount: gateway.amount }, source);
+    const refunded = await moveTo(ports, tenantId, paymentId, gateway, source);
+    return { ...refunded, moved: true };
+  }
+  const applied = await moveTo(ports, tenantId, paymentId, gateway, source);
+  if (!applied.moved && gateway.status === "paid" && GAVE_UP.includes(applied.payment.status)) {
+    await flag(ports, tenantId, paymentId, `the gateway reports it paid (${gateway.rawStatus}) but the payment is ${applied.payment.status}; money may have been taken`, gateway.rawStatus);
+  }
+  return applied;
+}
+
+async function moveTo(ports: Ports, tenantId: string, paymentId: string, gateway: GatewayUpdate, source: Source): Promise<{ payment: Payment; moved: boolean }> {
   for (;;) {
     const { item, payment } = await load(ports, tenantId, paymentId);
     if (!canMove(payment.status, gateway.status) || (gateway.status === "partially_refunded" && (gateway.refundedAmount ?? 0) <= payment.refundedAmount)) {
+      // Already there: the event may be what a crash between the two writes lost; its fixed id keeps it single.
+      if (payment.status === gateway.status) await emitFor(ports, payment, payment.status);
       return { payment, moved: false };
     }
     const at = iso(ports);
@@ -226,6 +315,9 @@ export async function applyStatus(
   }
 }
 
+/** As long as the inbound hub remembers a webhook's event id, so a late duplicate cannot emit twice. */
+const EVENT_CLAIM_SECONDS = 90 * 86_400;
+
 async function emitFor(ports: Ports, payment: Payment, status: PaymentStatus): Promise<void> {
   const type = EVENT_FOR[status];
   if (!type) return;
@@ -247,7 +339,7 @@ async function emitFor(ports: Ports, payment: Payment, status: PaymentStatus): P
     },
   });
   try {
-    await ports.store.put({ pk: `EVENT#${payment.tenantId}`, sk: id, ttl: Math.floor(ports.clock.now() / 1000) + 30 * 86_400, outbox: envelope, data: { type } }, { ifNotExists: true });
+    await ports.store.put({ pk: `EVENT#${payment.tenantId}`, sk: id, ttl: Math.floor(ports.clock.now() / 1000) + EVENT_CLAIM_SECONDS, outbox: envelope, data: { type } }, { ifNotExists: true });
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
   }

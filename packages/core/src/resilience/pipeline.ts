@@ -1,7 +1,7 @@
-import type { HttpRequest, HttpResponse, Ports } from "../port.ts";
+import type { HttpRequest, HttpResponse, HttpStream, Ports } from "../port.ts";
 import * as Features from "../provider/features.ts";
 import type { Provider } from "../provider/record.ts";
-import { newCallId, type CallOutcome, type CallRecord } from "../telemetry/call-log.ts";
+import { newCallId, type CallOutcome, type CallRecord, type TokenUsage } from "../telemetry/call-log.ts";
 import { summarize } from "../telemetry/pii.ts";
 import { Recorder, type Raw } from "../telemetry/recorder.ts";
 import { fullJitter, realSleep, type Sleeper } from "./backoff.ts";
@@ -44,10 +44,18 @@ export interface Attempt {
    * ports.http.fetch with this attempt's timeout, noting request and response for
    * the call log. A status ≥ 400 throws a classified ProviderError unless
    * `throwOnError: false` (to read a 4xx body and throw a better message).
+   * `logged` replaces what the call log keeps of the request (a body with a guest's words).
    */
-  fetch(request: HttpRequest, options?: { throwOnError?: boolean; errorMessage?: string }): Promise<HttpResponse>;
-  /** For transports other than HTTP: what to keep in the call log (masked before it is stored). */
-  note(summary: { request?: unknown; response?: unknown; status?: number }): void;
+  fetch(request: HttpRequest, options?: { throwOnError?: boolean; errorMessage?: string; logged?: unknown }): Promise<HttpResponse>;
+  /**
+   * ports.http.stream under this attempt's timeout and signal (plus `signal`, e.g.
+   * the caller going away), for answers read as they arrive. A status ≥ 400 reads
+   * the body and throws a classified ProviderError unless `throwOnError: false`.
+   * The run notes what the call log keeps of the answer (`note`).
+   */
+  stream(request: HttpRequest, options?: { throwOnError?: boolean; errorMessage?: string; signal?: AbortSignal; logged?: unknown }): Promise<HttpStream>;
+  /** For transports other than HTTP, and streamed answers: what to keep in the call log (masked before it is stored). */
+  note(summary: { request?: unknown; response?: unknown; status?: number; usage?: TokenUsage }): void;
 }
 
 export type Run<T> = (provider: Provider, attempt: Attempt) => Promise<T>;
@@ -104,6 +112,7 @@ interface Notes {
   request?: unknown;
   response?: unknown;
   status?: number;
+  usage?: TokenUsage;
 }
 
 export class Pipeline {
@@ -287,7 +296,7 @@ export class Pipeline {
       timeoutMs,
       signal: controller.signal,
       fetch: async (request, options = {}) => {
-        notes.request = { method: request.method ?? "GET", url: pathOf(request.url), ...(request.body !== undefined ? { body: bodyText(request.body) } : {}) };
+        notes.request = options.logged ?? { method: request.method ?? "GET", url: pathOf(request.url), ...(request.body !== undefined ? { body: bodyText(request.body) } : {}) };
         const response = await ports.http.fetch({ ...request, timeoutMs: Math.min(request.timeoutMs ?? timeoutMs, timeoutMs) });
         notes.status = response.status;
         notes.response = response.body;
@@ -296,10 +305,27 @@ export class Pipeline {
         }
         return response;
       },
+      stream: async (request, options = {}) => {
+        notes.request = options.logged ?? { method: request.method ?? "GET", url: pathOf(request.url), ...(request.body !== undefined ? { body: bodyText(request.body) } : {}) };
+        const signal = options.signal ? AbortSignal.any([controller.signal, options.signal]) : controller.signal;
+        const response = await ports.http.stream({ ...request, timeoutMs: Math.min(request.timeoutMs ?? timeoutMs, timeoutMs), signal });
+        notes.status = response.status;
+        if ((options.throwOnError ?? true) && response.status >= 400) {
+          const body = await response.text().catch(() => "");
+          notes.response = body;
+          throw ProviderError.fromResponse(
+            { status: response.status, headers: response.headers },
+            options.errorMessage ?? `${provider.name} answered HTTP ${response.status}`,
+            ports.clock.now(),
+          );
+        }
+        return response;
+      },
       note: (summary) => {
         if (summary.request !== undefined) notes.request = summary.request;
         if (summary.response !== undefined) notes.response = summary.response;
         if (summary.status !== undefined) notes.status = summary.status;
+        if (summary.usage !== undefined) notes.usage = summary.usage;
       },
     };
     let timer: NodeJS.Timeout | undefined;
@@ -351,6 +377,7 @@ export class Pipeline {
       httpStatus: status,
       latencyMs: Math.round(latencyMs * 1000) / 1000,
       error: error ? summarize(error.message, 500) : undefined,
+      usage: notes.usage,
       correlationId: options.correlationId,
     };
   }

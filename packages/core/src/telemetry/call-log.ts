@@ -20,6 +20,12 @@ export type CallOutcome =
   /** Not sent: the breaker was open or our rate limit spent. Not counted in rollups. */
   | "skipped";
 
+/** Tokens an AI call consumed, as the provider reported them. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export interface CallRecord {
   id: string;
   at: string;
@@ -42,6 +48,8 @@ export interface CallRecord {
   error?: string;
   request?: string;
   response?: string;
+  /** AI calls: tokens in and out, for cost per provider. */
+  usage?: TokenUsage;
   correlationId?: string;
 }
 

@@ -32,4 +32,11 @@ export const cronJobs = [
     grants: ["table:write"],
     description: "Raises provider.alerting once per incident for providers whose failure rate over the last hour exceeds 5%",
   },
+  {
+    name: "pull-channel-bookings",
+    schedule: "rate(5 minutes)",
+    handler: "cron/pull-channel-bookings.handler",
+    grants: ["table:read", "queues"],
+    description: "Queues a booking pull for every OTA channel connection (new, modified and cancelled bookings, stored once, then acknowledged)",
+  },
 ] as const satisfies readonly CronJob[];

@@ -9,9 +9,10 @@ import type { AddressInfo } from "node:net";
 import { cronJobs } from "../cron/table.ts";
 import { logger } from "../log.ts";
 import type { HttpHandler } from "../middleware/http.ts";
+import type { StreamingHttpHandler } from "../middleware/http-stream.ts";
 import type { WorkerHandler } from "../middleware/worker.ts";
 import { usePorts } from "../ports.ts";
-import { routes } from "../routes.ts";
+import { routeKey, routes, type Route } from "../routes.ts";
 import { reportWorkersWith } from "../runtime-status.ts";
 import { workers } from "../workers/table.ts";
 import { BodyTooLargeError, readRequestBody, toApiGatewayEvent, writeJson, writeResult } from "./api-gateway.ts";
@@ -20,6 +21,7 @@ import { CronTimer } from "./cron-timer.ts";
 import { loadHandler } from "./handlers.ts";
 import { lambdaContext } from "./lambda-context.ts";
 import { QueuePoller } from "./pollers.ts";
+import { responseSink } from "./response-sink.ts";
 import { Router } from "./router.ts";
 import { createStaticServer, isWebRequest } from "./static.ts";
 
@@ -71,6 +73,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const router = new Router(routes);
   const handlers = new Map<string, HttpHandler>();
   for (const ref of router.handlers()) handlers.set(ref, await loadHandler<HttpHandler>(ref));
+  // Routes with a streaming handler are served by it here: this runtime can stream, API Gateway cannot.
+  const streamers = new Map<string, StreamingHttpHandler>();
+  for (const route of routes as readonly Route[]) if (route.stream) streamers.set(routeKey(route), await loadHandler<StreamingHttpHandler>(route.stream));
 
   const pollers = new Map<QueueName, QueuePoller>();
   for (const name of Object.keys(workers) as QueueName[]) {
@@ -137,9 +142,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       throw error;
     }
+    const event = toApiGatewayEvent({ request, body, url, routeKey: match.routeKey, pathParameters: match.params });
+    const streamer = streamers.get(match.routeKey);
+    if (streamer) {
+      await streamer(event, responseSink(response));
+      return;
+    }
     const handler = handlers.get(match.route.handler);
     if (!handler) throw new Error(`route ${match.routeKey} has no loaded handler`);
-    const event = toApiGatewayEvent({ request, body, url, routeKey: match.routeKey, pathParameters: match.params });
     const result = await handler(event, lambdaContext(match.route.handler, 30_000));
     writeResult(response, result);
   };

@@ -2,6 +2,7 @@ import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import * as Event from "@sambung/core/event/index";
 import type { Envelope } from "@sambung/core/event/envelope";
+import { parseQueueBody } from "@sambung/core/event/queue-body";
 import type { Ports } from "@sambung/core/port";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { logger } from "../log.ts";
@@ -31,7 +32,8 @@ export function worker(fn: (item: WorkItem) => Promise<void>): WorkerHandler {
     await Promise.all(
       event.Records.map(async (record) => {
         try {
-          const envelope = Event.parse(JSON.parse(record.body));
+          // Plain JSON locally; on AWS the outbox pipe's DynamoDB JSON, unmarshalled here.
+          const envelope = Event.parse(parseQueueBody(record.body));
           await fn({ envelope, receiveCount: Number(record.attributes.ApproximateReceiveCount), record, ports: p });
         } catch (error) {
           logger.warn("message failed; it will be retried", {

@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { parseQueueBody } from "@sambung/core/event/queue-body";
 import * as Outbound from "@sambung/core/outbound/index";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { logger } from "../log.ts";
@@ -19,7 +20,8 @@ export const handler: WorkerHandler = middy<SQSEvent, SQSBatchResponse, Error, C
     await Promise.all(
       event.Records.map(async (record) => {
         try {
-          await Outbound.handleMessage(p, JSON.parse(record.body));
+          // Domain events from the outbox pipe arrive as DynamoDB JSON on AWS; parseQueueBody unmarshalls them.
+          await Outbound.handleMessage(p, parseQueueBody(record.body));
         } catch (error) {
           logger.warn("deliver message failed; it will be retried", {
             messageId: record.messageId,

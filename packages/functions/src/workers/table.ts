@@ -11,4 +11,6 @@ export const workers = {
   diag: { handler: "workers/diag.handler", grants: ["table:write"] },
   deliver: { handler: "workers/deliver.handler", grants: ["table:write", "keyring", "queues"] },
   settle: { handler: "workers/settle.handler", grants: ["table:write", "keyring", "queues"] },
+  channel: { handler: "workers/channel.handler", grants: ["table:write", "keyring", "queues"] },
+  notify: { handler: "workers/notify.handler", grants: ["table:write", "keyring", "queues"] },
 } as const satisfies Record<QueueName, WorkerSpec>;

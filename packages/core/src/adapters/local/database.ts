@@ -127,7 +127,7 @@ export class LocalDatabase {
 
   close(): void {
     this.flush();
+    this.checkpointer?.stop();
     if (this.db.isOpen) this.db.close();
-    void this.checkpointer?.stop();
   }
 }

@@ -1,12 +1,11 @@
-import nodemailer from "nodemailer";
 import type { CheckResult, ConnectionCheck } from "../check.ts";
 import { str } from "../http-auth.ts";
+import { smtpTarget, smtpTransport } from "../smtp-transport.ts";
 import { failed, ok } from "./outcome.ts";
 
 /**
  * smtp_generic: connect, STARTTLS or TLS as configured, EHLO and AUTH, then QUIT
- * (nodemailer's `verify()`), against `config.host`/`port`/`secure`/`requireTLS`,
- * or the base URL (`smtp://host:587`, `smtps://host:465`) when those are absent.
+ * (nodemailer's `verify()`), against the record's SMTP server (smtp-transport.ts).
  */
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -15,19 +14,6 @@ interface SmtpError {
   code?: string;
   responseCode?: number;
   message?: string;
-}
-
-function endpointOf(config: Record<string, unknown>, baseUrl: string): { host?: string; port: number; secure: boolean } {
-  let url: URL | undefined;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    url = undefined;
-  }
-  const secure = typeof config.secure === "boolean" ? config.secure : url?.protocol === "smtps:";
-  const host = str(config.host) ?? (url && !url.hostname.includes("{") ? url.hostname : undefined);
-  const port = Number(config.port ?? (url?.port || (secure ? 465 : 587)));
-  return { host, port, secure };
 }
 
 function explainSmtp(error: SmtpError, where: string, timeoutMs: number): CheckResult {
@@ -51,24 +37,13 @@ function explainSmtp(error: SmtpError, where: string, timeoutMs: number): CheckR
 
 export const smtpGeneric: ConnectionCheck = async ({ provider, secrets, baseUrl }) => {
   const config = provider.config;
-  const { host, port, secure } = endpointOf(config, baseUrl);
+  const { host, port, secure } = smtpTarget(config, baseUrl);
   if (!host) return failed("set the SMTP host (config.host) before testing; the record was saved");
   const configured = Number(config.timeoutMs);
   const timeoutMs = Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_TIMEOUT_MS;
   const user = secrets.username ?? str(config.username) ?? "";
   const where = `${host}:${port}`;
-  const transport = nodemailer.createTransport({
-    host,
-    port,
-    secure,
-    requireTLS: config.requireTLS === true,
-    auth: { user, pass: secrets.password ?? "" },
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    logger: false,
-    debug: false,
-  });
+  const transport = await smtpTransport({ host, port, secure, config, auth: { user, pass: secrets.password ?? "" }, timeoutMs });
   try {
     await transport.verify();
     return ok(`SMTP server ${where} accepted the login`);

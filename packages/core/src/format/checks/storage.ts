@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ConnectionCheck } from "../check.ts";
 import { str } from "../http-auth.ts";
-import { awsFailure, awsTarget, clientOptions, hostOf } from "./aws.ts";
-import { failed, ok } from "./outcome.ts";
+import { s3Client, s3TargetOf } from "../storage/s3.ts";
+import { awsFailure, hostOf, setupProblem } from "./aws.ts";
+import { ok } from "./outcome.ts";
 
 /**
  * s3_compatible: upload a 1 KB object and delete it again, through the S3 API at
@@ -11,18 +12,11 @@ import { failed, ok } from "./outcome.ts";
  * operation requires them, which S3-compatible services (R2, B2, Wasabi, MinIO) accept.
  */
 export const s3Compatible: ConnectionCheck = async ({ provider, secrets, baseUrl }) => {
-  const bucket = str(provider.config.bucket);
-  if (!bucket) return failed("set the bucket name (config.bucket) before testing; the record was saved");
-  const target = awsTarget(provider, secrets, baseUrl);
-  if ("ok" in target) return target;
-  // Loaded on demand: only storage records need the S3 client.
-  const { S3Client, PutObjectCommand, DeleteObjectCommand } = await import("@aws-sdk/client-s3");
-  const client = new S3Client({
-    ...clientOptions(target),
-    forcePathStyle: provider.config.forcePathStyle === true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
+  const target = s3TargetOf(provider, secrets, baseUrl);
+  if ("problem" in target) return setupProblem(target.problem);
+  const bucket = target.bucket;
+  const { PutObjectCommand, DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+  const client = await s3Client(target);
   const prefix = str(provider.config.checkPrefix) ?? "sambung-connection-check/";
   const key = `${prefix}${randomUUID()}.txt`;
   const body = Buffer.alloc(1024, "Sambung connection check. This object is deleted right after upload.\n");

@@ -7,7 +7,7 @@ import { amountProblem, fromVendor, toVendor } from "./currency.ts";
 import { InvalidWebhookError, type EngineContext, type GatewayStatus, type NormalizedWebhook, type PaymentCreated, type PaymentEngine, type PaymentRequest } from "./engine.ts";
 import { classify as classifyTransport, parseRetryAfter } from "../../resilience/errors.ts";
 import { classify, PaymentGatewayError, scrub } from "./errors.ts";
-import { describePaths, firstPresent, renderFromBody, scalar, valueAtPath } from "./path.ts";
+import { describePaths, firstPresent, renderFromBody, scalar, valueAtPath } from "../path.ts";
 import { signerFor } from "./signers.ts";
 
 /**

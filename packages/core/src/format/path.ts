@@ -1,5 +1,5 @@
 /**
- * Dot paths into gateway answers and webhooks, as records write them:
+ * Dot paths into provider answers and webhooks (payments, messaging, OTA channels), as records write them:
  * `token.redirect_url`, `va_numbers[0].va_number`, `[0].status` (a list answer),
  * `data[*].id` (every element: a list), `actions[name=generate-qr-code].url`
  * (the first element whose field equals the value). A config value that is a list

@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import { call, OWNER, signIn } from "../support/runtime.ts";
+import { describeLoad, load } from "./load.ts";
+import type { Bench } from "./report.ts";
+import { startBareServer, startHub } from "./servers.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const LATENCY_RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 500);
+const SERVER_KEY = "SB-Mid-server-BENCHKEY0123456789abcd";
+
+/**
+ * A Midtrans HTTP notification for a fresh order, signed as Midtrans signs it:
+ * signature_key = hex SHA-512(order_id + status_code + gross_amount + server key)
+ * (https://docs.midtrans.com/reference/handle-notifications).
+ */
+function notifications(run: string): () => { body: string } {
+  let sequence = 0;
+  return () => {
+    sequence += 1;
+    const orderId = `bench-${run}-${sequence}`;
+    const grossAmount = "150000.00";
+    const statusCode = "200";
+    return {
+      body: JSON.stringify({
+        transaction_time: "2026-01-05 10:00:00",
+        transaction_status: "settlement",
+        transaction_id: `${run}-${sequence}-5b4e-4c6f-9b2e-3f1d0c2a7e11`,
+        status_message: "midtrans payment notification",
+        status_code: statusCode,
+        signature_key: createHash("sha512").update(`${orderId}${statusCode}${grossAmount}${SERVER_KEY}`).digest("hex"),
+        settlement_time: "2026-01-05 10:00:05",
+        payment_type: "qris",
+        order_id: orderId,
+        merchant_id: "G000000000",
+        gross_amount: grossAmount,
+        fraud_status: "accept",
+        currency: "IDR",
+        acquirer: "gopay",
+      }),
+    };
+  };
+}
+
+/**
+ * Issue #4: verified inbound webhooks through the local runtime. Each request is a
+ * Midtrans-signed notification for a distinct order, so each one is stored, verified
+ * (SHA-512 signature), parsed, claimed on its event id with the outbox event in the
+ * same write, and queued for the settle worker (which runs meanwhile, as it would).
+ * Next to a bare node:http server answering the same bodies, in the same run.
+ */
+export const webhooks: Bench = async () => {
+  const sample = notifications("bare")().body;
+  const bare = await startBareServer();
+  const bareMax = await load({ url: `${bare.url}/`, body: sample, seconds: SECONDS, connections: 32 });
+  await bare.stop();
+
+  const hub = await startHub({ SAMBUNG_OWNER_EMAIL: OWNER.email, SAMBUNG_OWNER_PASSWORD: OWNER.password });
+  const authorization = `Bearer ${await signIn(hub.url)}`;
+  const created = await call<{ slug: string }>(
+    hub.url,
+    "POST",
+    "/api/admin/providers",
+    { type: "payment", name: "Bench Midtrans", slug: "bench-midtrans", presetId: "midtrans-core-qris", apiFormat: "qris_dynamic", secrets: { serverKey: SERVER_KEY } },
+    { authorization },
+  );
+  if (created.status !== 201) throw new Error(`bench provider not created: ${created.status} ${JSON.stringify(created.body)}`);
+  const url = `${hub.url}/webhook/payment/${created.body.slug}`;
+
+  await load({ url, seconds: 1, connections: 8, next: notifications("warm") });
+  const hubMax = await load({ url, seconds: SECONDS, connections: 32, next: notifications("max") });
+  const hubAtRate = await load({ url, seconds: SECONDS, connections: 16, rate: LATENCY_RATE, next: notifications("rate") });
+  // A duplicate is answered 200 too: check that every request was stored as its own accepted webhook.
+  const stored = await call<{ items: { status: string }[] }>(hub.url, "GET", "/api/admin/webhooks/inbound?status=duplicate&limit=10", undefined, { authorization });
+  await hub.stop();
+
+  const ratio = hubMax.rps / bareMax.rps;
+  const errors = hubMax.errors + hubMax.non2xx + hubAtRate.errors + hubAtRate.non2xx + stored.body.items.length;
+  return {
+    title: "Inbound webhooks: Midtrans-signed notifications to POST /webhook/payment/{slug} (issue #4)",
+    lines: [
+      describeLoad("bare node:http (max)", bareMax),
+      describeLoad("local runtime, verified (max)", hubMax),
+      describeLoad(`local runtime at ${LATENCY_RATE} req/s`, hubAtRate),
+      `ratio runtime/bare: ${ratio.toFixed(2)}`,
+    ],
+    checks: [
+      { name: "verified inbound webhooks per second", value: hubMax.rps, unit: "/s", target: "≥ 2,000", pass: hubMax.rps >= 2000 },
+      { name: `webhook acknowledgement p99 at ${LATENCY_RATE}/s`, value: hubAtRate.p99, unit: "ms", target: "≤ 30 ms", pass: hubAtRate.p99 <= 30 },
+      { name: "webhook errors, non-2xx and duplicates", value: errors, unit: "", target: "= 0", pass: errors === 0 },
+    ],
+  };
+};

@@ -1,0 +1,211 @@
+import { basicAuth, routes, startHttpFake, type FakeRequest, type FakeResponse, type HttpFake } from "../server.ts";
+import { attr, ChannelState, list, one, validRange, xml, xmlParser, type ChannelCell, type Node } from "./state.ts";
+
+/**
+ * A Booking.com-style channel speaking OpenTravel 2003/05 over its OTA endpoints
+ * (https://developers.booking.com/connectivity/docs — OTA_HotelAvailNotif,
+ * OTA_HotelRateAmountNotif, OTA_HotelResNotif, OTA_HotelResModifyNotif), with
+ * HTTP Basic auth. ARI requests are validated whole (hotel code, room and rate
+ * codes, date ranges, the number of elements per request) and applied to the
+ * channel's own per-date state; answers are `<Success/>` or `<Errors><Error
+ * Type Code ShortText>`. New reservations wait on GET OTA_HotelResNotif and
+ * modifications / cancellations on GET OTA_HotelResModifyNotif until
+ * acknowledged with OTA_HotelResNotifRS / OTA_HotelResModifyNotifRS.
+ */
+
+const NS = "http://www.opentravel.org/OTA/2003/05";
+const parser = xmlParser(["AvailStatusMessage", "RateAmountMessage", "LengthOfStay", "Rate", "BaseByGuestAmt", "HotelReservation", "HotelResModify", "HotelReservationID"]);
+
+export interface OtaBooking {
+  status: "new" | "modified" | "cancelled";
+  created: string;
+  modified?: string;
+  arrival: string;
+  departure: string;
+  room: string;
+  rate: string;
+  units?: number;
+  total: string;
+  currency: string;
+  guest: { first: string; last: string; email?: string };
+  virtualCard?: boolean;
+}
+
+export interface BookingComFake extends HttpFake {
+  state: ChannelState;
+  /** Queues a reservation (new ones on the new queue, modified / cancelled on the modify queue). */
+  addBooking(id: string, booking: OtaBooking): void;
+}
+
+const answer = (root: string, body: Node, status = 200): FakeResponse => ({ status, text: xml(root, { "@_xmlns": NS, "@_TimeStamp": new Date().toISOString(), "@_Version": "1.0", ...body }), headers: { "content-type": "text/xml" } });
+const errors = (root: string, code: string, text: string): FakeResponse => answer(root, { Errors: { Error: { "@_Type": "3", "@_Code": code, "@_ShortText": text } } });
+
+export async function startBookingComFake(options: { username: string; password: string; hotelCode: string; rooms: Record<string, string[]>; maxItems: number }): Promise<BookingComFake> {
+  const state = new ChannelState(options);
+  const authorized = (request: FakeRequest) => {
+    const credentials = basicAuth(request);
+    return credentials?.user === options.username && credentials.password === options.password;
+  };
+  const guard = (request: FakeRequest, root: string): FakeResponse | undefined => {
+    if (state.down) return { status: 503, text: "Service Temporarily Unavailable", headers: { "content-type": "text/plain" } };
+    if (!authorized(request)) return { status: 401, ...errors(root, "497", "Authorization failed") };
+    return undefined;
+  };
+  const read = (request: FakeRequest, rootName: string): Node | string => {
+    let document: Node;
+    try {
+      document = parser.parse(request.body) as Node;
+    } catch {
+      return "malformed XML";
+    }
+    const root = one(document[rootName]);
+    return root ?? `expected ${rootName}`;
+  };
+
+  const availNotif = (request: FakeRequest): FakeResponse => {
+    const rs = "OTA_HotelAvailNotifRS";
+    const blocked = guard(request, rs);
+    if (blocked) return blocked;
+    const root = read(request, "OTA_HotelAvailNotifRQ");
+    if (typeof root === "string") return errors(rs, "321", root);
+    const messages = one(root.AvailStatusMessages);
+    if (attr(messages, "HotelCode") !== state.hotelCode) return errors(rs, "392", `invalid hotel code ${attr(messages, "HotelCode")}`);
+    const elements = list(messages?.AvailStatusMessage);
+    if (elements.length === 0) return errors(rs, "321", "no AvailStatusMessage");
+    if (elements.length > state.maxItems) return errors(rs, "321", `too many AvailStatusMessage elements (${elements.length} > ${state.maxItems})`);
+    const changes: { room: string; rate?: string; from: string; to: string; values: ChannelCell }[] = [];
+    for (const element of elements) {
+      const control = one(element.StatusApplicationControl);
+      const room = attr(control, "InvTypeCode") ?? "";
+      const rate = attr(control, "RatePlanCode");
+      const from = attr(control, "Start");
+      const to = attr(control, "End");
+      if (!validRange(from, to)) return errors(rs, "321", `invalid dates ${from}..${to}`);
+      const unknown = state.unknownCode(room, rate);
+      if (unknown) return errors(rs, "392", unknown);
+      const values: ChannelCell = {};
+      const limit = attr(element, "BookingLimit");
+      if (limit !== undefined) values.available = Number(limit);
+      const restriction = one(element.RestrictionStatus);
+      if (restriction) {
+        const closed = attr(restriction, "Status") === "Close";
+        const kind = attr(restriction, "Restriction") ?? "Master";
+        if (kind === "Arrival") values.closedToArrival = closed;
+        else if (kind === "Departure") values.closedToDeparture = closed;
+        else values.closed = closed;
+      }
+      for (const stay of list(one(element.LengthsOfStay)?.LengthOfStay)) {
+        const time = Number(attr(stay, "Time"));
+        if (attr(stay, "MinMaxMessageType") === "SetMinLOS") values.minLos = time;
+        if (attr(stay, "MinMaxMessageType") === "SetMaxLOS") values.maxLos = time;
+      }
+      if (Object.keys(values).length === 0) return errors(rs, "321", "an AvailStatusMessage sets nothing");
+      changes.push({ room, rate, from: from as string, to: to as string, values });
+    }
+    for (const change of changes) state.apply(change.room, change.rate, change.from, change.to, change.values);
+    state.accepted.push({ kind: "availability", items: changes.length, entries: changes, at: Date.now() });
+    return answer(rs, { Success: {} });
+  };
+
+  const rateNotif = (request: FakeRequest): FakeResponse => {
+    const rs = "OTA_HotelRateAmountNotifRS";
+    const blocked = guard(request, rs);
+    if (blocked) return blocked;
+    const root = read(request, "OTA_HotelRateAmountNotifRQ");
+    if (typeof root === "string") return errors(rs, "321", root);
+    const messages = one(root.RateAmountMessages);
+    if (attr(messages, "HotelCode") !== state.hotelCode) return errors(rs, "392", `invalid hotel code ${attr(messages, "HotelCode")}`);
+    const elements = list(messages?.RateAmountMessage);
+    if (elements.length === 0 || elements.length > state.maxItems) return errors(rs, "321", `RateAmountMessage count ${elements.length} outside 1..${state.maxItems}`);
+    const changes: { room: string; rate?: string; from: string; to: string; values: ChannelCell }[] = [];
+    for (const element of elements) {
+      const control = one(element.StatusApplicationControl);
+      const room = attr(control, "InvTypeCode") ?? "";
+      const rate = attr(control, "RatePlanCode");
+      const from = attr(control, "Start");
+      const to = attr(control, "End");
+      if (!rate) return errors(rs, "321", "RatePlanCode is required");
+      if (!validRange(from, to)) return errors(rs, "321", `invalid dates ${from}..${to}`);
+      const unknown = state.unknownCode(room, rate);
+      if (unknown) return errors(rs, "392", unknown);
+      const amount = one(one(one(list(one(element.Rates)?.Rate)[0]?.BaseByGuestAmts)?.BaseByGuestAmt));
+      const value = Number(attr(amount, "AmountAfterTax"));
+      const currency = attr(amount, "CurrencyCode");
+      if (!Number.isFinite(value) || !currency) return errors(rs, "321", "BaseByGuestAmt needs AmountAfterTax and CurrencyCode");
+      changes.push({ room, rate, from: from as string, to: to as string, values: { rate: value, currency } });
+    }
+    for (const change of changes) state.apply(change.room, change.rate, change.from, change.to, change.values);
+    state.accepted.push({ kind: "rates", items: changes.length, entries: changes, at: Date.now() });
+    return answer(rs, { Success: {} });
+  };
+
+  const reservationNode = (id: string, booking: OtaBooking): Node => ({
+    "@_CreateDateTime": booking.created,
+    ...(booking.modified ? { "@_LastModifyDateTime": booking.modified } : {}),
+    "@_ResStatus": booking.status === "new" ? "Commit" : booking.status === "modified" ? "Modify" : "Cancel",
+    UniqueID: { "@_Type": "14", "@_ID": id },
+    RoomStays: {
+      RoomStay: {
+        RoomTypes: { RoomType: { "@_RoomTypeCode": booking.room } },
+        RatePlans: { RatePlan: { "@_RatePlanCode": booking.rate } },
+        RoomRates: { RoomRate: { "@_RoomTypeCode": booking.room, "@_RatePlanCode": booking.rate, "@_NumberOfUnits": String(booking.units ?? 1) } },
+        GuestCounts: { GuestCount: { "@_AgeQualifyingCode": "10", "@_Count": "2" } },
+        TimeSpan: { "@_Start": booking.arrival, "@_End": booking.departure },
+        Total: { "@_AmountAfterTax": booking.total, "@_CurrencyCode": booking.currency },
+      },
+    },
+    ResGuests: { ResGuest: { Profiles: { ProfileInfo: { Profile: { Customer: { PersonName: { GivenName: booking.guest.first, Surname: booking.guest.last }, ...(booking.guest.email ? { Email: booking.guest.email } : {}) } } } } } },
+    ResGlobalInfo: {
+      HotelReservationIDs: { HotelReservationID: { "@_ResID_Value": id, "@_ResID_Date": booking.created.replace(/Z$/, "") } },
+      Total: { "@_AmountAfterTax": booking.total, "@_CurrencyCode": booking.currency },
+      BasicPropertyInfo: { "@_HotelCode": state.hotelCode },
+      ...(booking.virtualCard ? { Guarantee: { GuaranteesAccepted: { GuaranteeAccepted: { PaymentCard: { "@_CardHolderName": "Booking.com Virtual Card" } } } } } : {}),
+    },
+  });
+
+  const retrieve = (type: "new" | "modify") => (request: FakeRequest): FakeResponse => {
+    const root = type === "new" ? "OTA_HotelResNotifRQ" : "OTA_HotelResModifyNotifRQ";
+    const blocked = guard(request, root);
+    if (blocked) return blocked;
+    state.retrievals += 1;
+    const waiting = state.queue.filter((booking) => booking.type === type);
+    const nodes = waiting.map((booking) => reservationNode(booking.id, booking.payload as unknown as OtaBooking));
+    return answer(root, type === "new" ? { HotelReservations: { HotelReservation: nodes } } : { HotelResModifies: { HotelResModify: nodes } });
+  };
+
+  const acknowledge = (type: "new" | "modify") => (request: FakeRequest): FakeResponse => {
+    const rs = type === "new" ? "OTA_HotelResNotifRS" : "OTA_HotelResModifyNotifRS";
+    const blocked = guard(request, rs);
+    if (blocked) return blocked;
+    const root = read(request, rs);
+    if (typeof root === "string") return errors(rs, "321", root);
+    if (state.failAcks > 0) {
+      state.failAcks -= 1;
+      return { status: 500, ...errors(rs, "450", "temporary failure, retry later") };
+    }
+    const containers = type === "new" ? list(one(root.HotelReservations)?.HotelReservation) : list(one(root.HotelResModifies)?.HotelResModify);
+    const ids = containers.flatMap((entry) => list(one(one(entry.ResGlobalInfo)?.HotelReservationIDs)?.HotelReservationID).map((id) => attr(id, "ResID_Value")));
+    if (ids.length === 0) return errors(rs, "321", "no HotelReservationID to acknowledge");
+    for (const id of ids) if (id) state.acknowledged(id, type);
+    return answer(rs, { Success: {} });
+  };
+
+  const fake = await startHttpFake(
+    routes(
+      {
+        "POST /hotels/ota/OTA_HotelAvailNotif": availNotif,
+        "POST /hotels/ota/OTA_HotelRateAmountNotif": rateNotif,
+        "GET /hotels/ota/OTA_HotelResNotif": retrieve("new"),
+        "POST /hotels/ota/OTA_HotelResNotif": acknowledge("new"),
+        "GET /hotels/ota/OTA_HotelResModifyNotif": retrieve("modify"),
+        "POST /hotels/ota/OTA_HotelResModifyNotif": acknowledge("modify"),
+      },
+      { status: 404, text: "Not Found" },
+    ),
+  );
+  return {
+    ...fake,
+    state,
+    addBooking: (id, booking) => state.queue.push({ id, type: booking.status === "new" ? "new" : "modify", payload: booking as unknown as Record<string, unknown> }),
+  };
+}

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { uuidv7 } from "../id.ts";
 import { z } from "zod";
 import { NotFoundError } from "../error.ts";
 import * as Event from "../event/index.ts";
@@ -46,7 +46,7 @@ export class InjectedFailure extends Error {
 
 export async function create(ports: Ports, input: CreatePing): Promise<Ping> {
   const parsed = CreatePing.parse(input);
-  const id = `ping_${randomUUID()}`;
+  const id = `ping_${uuidv7()}`;
   const ping: Ping = {
     id,
     status: "queued",

@@ -63,13 +63,13 @@ export class LocalDatabase {
 
   /** Runs `fn` in one write transaction (BEGIN IMMEDIATE): all or nothing. */
   transaction<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
+    this.stmt("BEGIN IMMEDIATE").run();
     try {
       const result = fn();
-      this.db.exec("COMMIT");
+      this.stmt("COMMIT").run();
       return result;
     } catch (error) {
-      this.db.exec("ROLLBACK");
+      this.stmt("ROLLBACK").run();
       throw error;
     }
   }
@@ -102,14 +102,16 @@ export class LocalDatabase {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.transaction(() => {
+        const savepoint = this.stmt("SAVEPOINT op");
+        const release = this.stmt("RELEASE op");
         for (const op of batch) {
-          this.db.exec("SAVEPOINT op");
+          savepoint.run();
           try {
             outcomes.push({ ok: true, value: op.run() });
-            this.db.exec("RELEASE op");
+            release.run();
           } catch (error) {
-            this.db.exec("ROLLBACK TO op");
-            this.db.exec("RELEASE op");
+            this.stmt("ROLLBACK TO op").run();
+            release.run();
             outcomes.push({ ok: false, error });
           }
         }

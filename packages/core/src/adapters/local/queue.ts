@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { uuidv7 } from "../../id.ts";
 import type { Clock, DeadLetter, OutgoingMessage, Queue, QueueConfig, QueueStats, ReceiveOptions, ReceivedMessage } from "../../port.ts";
 import type { LocalDatabase } from "./database.ts";
 
@@ -58,7 +59,7 @@ export class SqliteQueue implements Queue {
     );
     for (const message of messages) {
       const delay = Math.min(Math.max(message.delaySeconds ?? 0, 0), MAX_DELAY_SECONDS);
-      insert.run(randomUUID(), queue, message.body, now, now + delay * 1000);
+      insert.run(uuidv7(), queue, message.body, now, now + delay * 1000);
     }
   }
 

@@ -185,6 +185,18 @@ describe("API keys", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     hub.clock.advance(61_000);
     expect((await publish()).status).toBe(202);
+    // Concurrent calls on one key neither fail on each other's writes nor exceed its budget.
+    const busy = await api<{ key: string }>("POST", "/api/admin/api-keys", { name: "busy PMS", scopes: ["events"], rateLimitPerMinute: 25 });
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => api("POST", "/api/v1/events", { type: "folio.closed", data: { folioId: `B${index}` } }, { authorization: `Bearer ${busy.body.key}` })),
+    );
+    expect(burst.filter((reply) => reply.status === 202)).toHaveLength(25);
+    expect(burst.filter((reply) => reply.status === 429)).toHaveLength(15);
+    const roomy = await api<{ key: string }>("POST", "/api/admin/api-keys", { name: "roomy PMS", scopes: ["events"], rateLimitPerMinute: 1000 });
+    const within = await Promise.all(
+      Array.from({ length: 60 }, (_, index) => api("POST", "/api/v1/events", { type: "folio.closed", data: { folioId: `R${index}` } }, { authorization: `Bearer ${roomy.body.key}` })),
+    );
+    expect(within.map((reply) => reply.status)).toEqual(within.map(() => 202));
     // An API key cannot use the admin API.
     const admin = await api("GET", "/api/admin/providers", undefined, { authorization: `Bearer ${created.body.key}` });
     expect(admin.status).toBe(403);

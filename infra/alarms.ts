@@ -15,12 +15,13 @@ export const DEAD_LETTER_AGE_ALARM_SECONDS = DEAD_LETTER_RETENTION.toSeconds() /
 
 /**
  * The on-call topic and what pages it: anything in a dead-letter queue, a dead
- * letter nearing expiry, a worker or job that throws, and API 5xx responses.
+ * letter nearing expiry, a worker, job or streaming route function that throws,
+ * and API 5xx responses.
  * SAMBUNG_ONCALL_EMAIL (optional, at deploy) subscribes an address to the topic.
  */
 export function Alarms({ stack, app }: StackContext) {
   const { queues, consumers, pipeDlq } = use(Events);
-  const { api } = use(Api);
+  const { api, streamFunctions } = use(Api);
   const { jobs } = use(Jobs);
 
   const topic = new Topic(stack, "OnCall", { topicName: `${app.stage}-${app.name}-oncall`, enforceSSL: true });
@@ -69,6 +70,12 @@ export function Alarms({ stack, app }: StackContext) {
   }
   for (const [name, fn] of Object.entries(jobs)) {
     alarm(stack, `Cron${pascal(name)}Errors`, `The ${name} job threw`, fn.metricErrors({ period: Duration.minutes(15), statistic: "Sum" }), 0);
+  }
+
+  // Streaming routes bypass API Gateway, so its 5xx alarm never sees them; their handlers answer
+  // errors themselves, so an error here is a crash or a timeout.
+  for (const [key, fn] of Object.entries(streamFunctions)) {
+    alarm(stack, `Stream${pascal(key)}Errors`, `The streaming function of ${key} crashed or timed out`, fn.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }), 0);
   }
 
   alarm(

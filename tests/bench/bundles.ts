@@ -6,7 +6,7 @@ import { basename, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type * as Esbuild from "esbuild";
 import { bundleOptions, HANDLER_ROOT } from "../../infra/bundling.ts";
-import { ENTRY_ROOT, writeRouteEntries } from "../../infra/route-functions.ts";
+import { ENTRY_ROOT, planStreamFunctions, writeRouteEntries, writeStreamEntries } from "../../infra/route-functions.ts";
 import { cronJobs } from "../../packages/functions/src/cron/table.ts";
 import { handlerFile, type HandlerRef } from "../../packages/functions/src/grants.ts";
 import { routeKey, routes } from "../../packages/functions/src/routes.ts";
@@ -28,6 +28,8 @@ const esbuild = createRequire(import.meta.resolve("sst/package.json"))("esbuild"
  * can add), and reports the handler module's exports.
  */
 const CHILD = `
+// Lambda's Node runtime provides this global; a streaming route's entry wraps its handler with it at load.
+globalThis.awslambda ??= { streamifyResponse: (handler) => handler, HttpResponseStream: { from: (stream) => stream } };
 const [entry, ...chunks] = process.argv.slice(1);
 const started = performance.now();
 const mod = await import(entry);
@@ -74,12 +76,15 @@ interface Bundle {
 /**
  * Every bundle the stacks deploy, by entry file: a route module's generated entry
  * (infra/route-functions.ts: its routes dispatched by route key, whatever the
- * number of functions sharing it), and each worker and cron handler module.
+ * number of functions sharing it), a streaming route's Function URL entry, and
+ * each worker and cron handler module.
  */
 function bundlesToBuild(): Map<string, Bundle> {
   writeRouteEntries(routes);
+  writeStreamEntries(routes);
   const all: { name: string; entry: string; exportName: string }[] = [
     ...routes.map((route) => ({ name: routeKey(route), entry: `${ENTRY_ROOT}/${handlerFile(route.handler).file}`, exportName: "handler" })),
+    ...planStreamFunctions(routes).map((fn) => ({ name: fn.description, entry: fn.entry, exportName: "handler" })),
     ...[
       ...Object.entries(workers).map(([queue, worker]) => ({ name: `worker ${queue}`, handler: worker.handler as HandlerRef })),
       ...cronJobs.map((job) => ({ name: `cron ${job.name}`, handler: job.handler as HandlerRef })),
@@ -163,8 +168,12 @@ export const bundles: Bench = async () => {
       const runs: { child: ChildResult; processMs: number }[] = [];
       for (let run = 0; run < RUNS; run++) runs.push(await importOnce(resolve(entryOutput), chunks));
       measured.push({
-        // "http/providers (routes)", "workers/diag".
-        file: file.startsWith(`${ENTRY_ROOT}/`) ? `${file.slice(ENTRY_ROOT.length + 1)} (routes)` : file.slice(HANDLER_ROOT.length + 1),
+        // "http/providers (routes)", "stream/post-api-v1-ai-chat (Function URL)", "workers/diag".
+        file: file.startsWith(`${ENTRY_ROOT}/stream/`)
+          ? `${file.slice(ENTRY_ROOT.length + 1)} (Function URL)`
+          : file.startsWith(`${ENTRY_ROOT}/`)
+            ? `${file.slice(ENTRY_ROOT.length + 1)} (routes)`
+            : file.slice(HANDLER_ROOT.length + 1),
         functions,
         exportsWanted: [...exportNames],
         eagerKb: eager,

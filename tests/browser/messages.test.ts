@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtpFake, type SmtpFake } from "../fakes/mail.ts";
 import { apiKey, as, mapFeature, MSG_KEYS, provider, send, template, waitForMessage } from "../support/messaging.ts";
 import { OWNER, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
-import { DESKTOP, ensureWebBuilt, launch, PHONE, screenshot, watchProblems } from "./support.ts";
+import { DESKTOP, ensureWebBuilt, launch, PHONE, screenshot, unnamedControls, watchProblems } from "./support.ts";
 
 /**
  * The Messages and Templates pages in Chromium: a sent e-mail in the list and its
@@ -65,10 +65,12 @@ describe("messages and templates in the admin app", () => {
     await heading("Messages");
     const row = page.getByRole("row", { name: /ayu@example\.com/ });
     await row.getByText("Sent").waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, "messages-desktop");
     await row.getByRole("link").click();
     await heading("Message to ayu@example.com");
     await page.getByRole("table", { name: "Attempts" }).getByText("Sent").waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, "message-detail-desktop");
     await page.setViewportSize(PHONE);
     await screenshot(page, "message-detail-phone");
@@ -83,6 +85,7 @@ describe("messages and templates in the admin app", () => {
     await dialog.getByLabel("Parameters (JSON)").fill('{"guestName": "<b>Tom</b>"}');
     await dialog.getByRole("button", { name: "Preview", exact: true }).click();
     await dialog.getByText("<p>Dear &lt;b&gt;Tom&lt;/b&gt;</p>").waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     await screenshot(page, "template-preview-desktop");
     await dialog.getByRole("button", { name: "Close" }).click();
   });
@@ -93,6 +96,7 @@ describe("messages and templates in the admin app", () => {
     await dialog.getByLabel("Name").fill("checkin_code");
     await dialog.getByRole("button", { name: /Channel/ }).click();
     await page.getByRole("option", { name: "SMS" }).click();
+    expect(await unnamedControls(page)).toEqual([]);
     await dialog.getByLabel("Parameters").fill("code:string");
     await dialog.getByLabel("Text").fill("Code {{code}} for room {{room}}");
     await dialog.getByRole("button", { name: "Save" }).click();
@@ -100,6 +104,7 @@ describe("messages and templates in the admin app", () => {
     await dialog.getByLabel("Text").fill("Code {{code}}");
     await dialog.getByRole("button", { name: "Save" }).click();
     await page.getByRole("row", { name: /checkin_code/ }).waitFor();
+    expect(await unnamedControls(page)).toEqual([]);
     expect(problems).toEqual([]);
   });
 });

@@ -56,3 +56,14 @@ export function watchProblems(page: Page): string[] {
   });
   return problems;
 }
+
+const CONTROLS = "button|checkbox|combobox|link|listbox|menuitem|option|radio|searchbox|slider|spinbutton|switch|tab|textbox";
+
+/** Controls in the page's accessibility tree that have no name (a screen reader would say only "edit text" or "button"). */
+export async function unnamedControls(page: Page): Promise<string[]> {
+  const tree = await page.locator("body").ariaSnapshot();
+  return tree
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => new RegExp(`^- (${CONTROLS})(:|$| \\[)`).test(line));
+}

@@ -1,5 +1,6 @@
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAY_MS, isoDay, putAri, RATE, ROOMS, setupChannels, type ChannelSetup } from "../support/channels.ts";
+import { DAY_MS, isoDay, JSON_PUSH_SECRET, putAri, RATE, ROOMS, setupChannels, type ChannelSetup } from "../support/channels.ts";
 import { call, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/webhook-receiver.ts";
@@ -142,6 +143,13 @@ describe("bookings from channels", () => {
     for (const channel of [setup.expedia, setup.json]) {
       await waitFor(() => channel.state.cell(channel.room.DLX ?? "", undefined, day(21))?.closed === true, `DLX closed on ${channel.format}`);
     }
+    // ...but not on the channel that sold it: Booking.com hears of the night the booking took, and no closure.
+    const bdcDlx = setup.booking.room.DLX ?? "";
+    await waitFor(() => setup.booking.state.cell(bdcDlx, undefined, day(22))?.available === 0, "Booking.com told of the booking's second night");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const closures = setup.booking.state.accepted.flatMap((message) => message.entries).filter((entry) => entry.room === bdcDlx && entry.values.closed === true && entry.from <= day(21) && entry.to >= day(21));
+    expect(closures).toEqual([]);
+    expect(setup.booking.state.cell(bdcDlx, undefined, day(21))?.closed).toBe(false);
     // Only the oversold night closes; the night the second booking could have is sold normally.
     expect(setup.expedia.state.cell(setup.expedia.room.DLX ?? "", undefined, day(22))?.closed).toBe(false);
   }, 20_000);
@@ -158,16 +166,74 @@ describe("bookings from channels", () => {
     expect(ota.body.error.message).toMatch(/no room list/);
   });
 
-  it("takes a booking the channel pushes to its webhook, once", async () => {
+  const inboundOf = async (providerId: string) => {
+    const { status, body } = await setup.api<{ items: { id: string; status: string; reason?: string; headers: Record<string, string> }[] }>("GET", `/api/admin/webhooks/inbound?providerId=${providerId}&limit=200`);
+    expect(status).toBe(200);
+    return body.items;
+  };
+  const signed = (body: string, secret = JSON_PUSH_SECRET) => ({ "content-type": "application/json", "x-signature": createHmac("sha256", secret).update(body).digest("hex") });
+
+  it("takes a booking the channel pushes to its webhook, signed, once", async () => {
     const body = JSON.stringify({ eventId: "push-1", data: [{ id: "TVL-7001", revision: 1, status: "CONFIRMED", propertyId: "TVL-77", checkIn: day(30), checkOut: day(31), rooms: [{ roomId: setup.json.room.STD, ratePlanId: setup.json.rate, quantity: 2, price: 2_000_000 }], totalPrice: 2_000_000, currency: "IDR", paymentType: "PAY_AT_HOTEL", guest: { firstName: "Eka", lastName: "Putri" } }] });
-    const first = await call<{ received: boolean; duplicate?: boolean }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body, { "content-type": "application/json" });
+    const first = await call<{ received: boolean; duplicate?: boolean }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body, signed(body));
     expect(first.status).toBe(200);
-    const again = await call<{ received: boolean; duplicate?: boolean }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body, { "content-type": "application/json" });
+    const again = await call<{ received: boolean; duplicate?: boolean }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body, signed(body));
     expect(again.body.duplicate).toBe(true);
     await waitFor(() => eventsFor("TVL-7001", "reservation.created").length === 1, "reservation.created for the pushed booking");
     const stored = await reservation("TVL-7001");
     expect(stored).toMatchObject({ status: "confirmed", booking: { paymentModel: "hotel_collect" }, rooms: [expect.objectContaining({ roomType: "STD", quantity: 2 })] });
-    const malformed = await call<{ error?: { message: string } }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, "<xml/>", { "content-type": "application/json" });
+    const malformed = await call<{ error?: { message: string } }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, "<xml/>", signed("<xml/>"));
     expect(malformed.status).toBe(400);
   }, 20_000);
+
+  it("refuses pushes that are unsigned or wrongly signed (401, stored as rejected), and takes the correctly signed one once", async () => {
+    // JSON channel: HMAC-SHA256 of the body in X-Signature.
+    const body = JSON.stringify({ eventId: "push-2", data: [{ id: "TVL-7002", revision: 1, status: "CONFIRMED", propertyId: "TVL-77", checkIn: day(33), checkOut: day(34), rooms: [{ roomId: setup.json.room.STE, ratePlanId: setup.json.rate, quantity: 1, price: 1_000_000 }], totalPrice: 1_000_000, currency: "IDR", paymentType: "PAY_AT_HOTEL", guest: { firstName: "Gede", lastName: "Wirawan" } }] });
+    const before = (await inboundOf(setup.json.providerId)).length;
+    const unsigned = await call<{ id: string; error?: { code: string } }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body, { "content-type": "application/json" });
+    const wrongKey = await call<{ id: string }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body, signed(body, "not-the-secret"));
+    const tampered = await call<{ id: string }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body.replace("1000000", "1"), signed(body));
+    for (const refused of [unsigned, wrongKey, tampered]) expect(refused.status).toBe(401);
+    const records = await inboundOf(setup.json.providerId);
+    for (const refused of [unsigned, wrongKey, tampered]) expect(records.find((record) => record.id === refused.body.id)).toMatchObject({ status: "rejected" });
+    expect(records.find((record) => record.id === wrongKey.body.id)?.headers["x-signature"]).toMatch(/^••••/);
+    expect(await reservation("TVL-7002")).toBeUndefined();
+
+    const accepted = await call<{ duplicate?: boolean }>(hub.url, "POST", `/webhook/ota/${setup.json.slug}`, body, signed(body));
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.duplicate).toBeUndefined();
+    await waitFor(() => eventsFor("TVL-7002", "reservation.created").length === 1, "reservation.created for the signed push");
+    expect((await inboundOf(setup.json.providerId)).length).toBe(before + 4);
+
+    // OTA XML (Booking.com-style push): HTTP Basic credentials equal to the record's username / password.
+    const url = `${hub.url}/webhook/ota/${setup.booking.slug}`;
+    const booking = { status: "new" as const, created: new Date(hub.clock.now()).toISOString(), arrival: day(35), departure: day(36), room: setup.booking.room.STE ?? "", rate: setup.booking.rate, total: "1000000", currency: "IDR", guest: { first: "Komang", last: "Sari" } };
+    const noAuth = await setup.booking.fake.push(url, "4031001", booking);
+    const badAuth = await setup.booking.fake.push(url, "4031001", booking, { user: "bdc-user", password: "guessed" });
+    expect([noAuth.status, badAuth.status]).toEqual([401, 401]);
+    const xmlRecords = await inboundOf(setup.booking.providerId);
+    for (const refused of [noAuth, badAuth]) expect(xmlRecords.find((record) => record.id === (JSON.parse(refused.body) as { id: string }).id)).toMatchObject({ status: "rejected" });
+    const good = await setup.booking.fake.push(url, "4031001", booking, { user: "bdc-user", password: "bdc-pass" });
+    expect(good.status).toBe(200);
+    const resent = await setup.booking.fake.push(url, "4031001", booking, { user: "bdc-user", password: "bdc-pass" });
+    expect(JSON.parse(resent.body)).toMatchObject({ duplicate: true });
+    await waitFor(() => eventsFor("4031001", "reservation.created").length === 1, "reservation.created for the Basic-auth push");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(eventsFor("4031001")).toHaveLength(1);
+  }, 20_000);
+
+  it("warns on the provider view when a channel's pushes are not verified", async () => {
+    const created = await setup.api<{ id: string; slug: string; warnings: string[] }>("POST", "/api/admin/providers", { type: "ota", name: "Open channel", apiFormat: "json_rest_channel", baseUrl: "https://channel.example", secrets: { apiKey: "k" }, config: {} });
+    expect(created.status).toBe(201);
+    expect(created.body.warnings).toEqual([expect.stringContaining("config.signature is not set")]);
+    // Without a signature method, even a well-formed push is refused.
+    const refused = await call(hub.url, "POST", `/webhook/ota/${created.body.slug}`, "{}", { "content-type": "application/json" });
+    expect(refused.status).toBe(401);
+    const none = await setup.api<{ warnings: string[] }>("PATCH", `/api/admin/providers/${created.body.id}`, { config: { signature: { method: "none" } } });
+    expect(none.status).toBe(200);
+    expect(none.body.warnings).toEqual([expect.stringContaining('"none": anyone who knows this provider\'s webhook URL')]);
+    const listed = await setup.api<{ items: { id: string; warnings: string[] }[] }>("GET", "/api/admin/providers?type=ota");
+    expect(listed.body.items.find((item) => item.id === setup.json.providerId)?.warnings).toEqual([]);
+    expect(listed.body.items.find((item) => item.id === created.body.id)?.warnings).toHaveLength(1);
+  });
 });

@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtpFake, type SmtpFake } from "../fakes/mail.ts";
 import { startMetaGraphFake, startTwilioFake } from "../fakes/messaging.ts";
 import { apiKey, as, mapFeature, META_NUMBERS, metaWhatsapp, MSG_KEYS, newKey, provider, send, template, twilioSms, waitForMessage, type Api } from "../support/messaging.ts";
+import { createSubscription, ownerApi } from "../support/outbound.ts";
 import { call, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
+import { startReceiver, type Receiver } from "../support/webhook-receiver.ts";
 
 let hub: TestRuntime;
 let admin: Api;
@@ -21,15 +23,23 @@ let meta: Awaited<ReturnType<typeof startMetaGraphFake>>;
 let sms: ProviderView;
 let whatsapp: ProviderView;
 let confirmation: Template;
+/** The owner's subscriber to message.* events. */
+let receiver: Receiver;
+const messageEvents = (messageId: string, type?: string) =>
+  receiver.received
+    .map((item) => JSON.parse(item.body) as { id: string; type: string; data: Record<string, unknown> })
+    .filter((event) => event.data.messageId === messageId && (!type || event.type === type));
 
 beforeAll(async () => {
-  [hub, smtp, twilioFake, meta] = await Promise.all([
+  [hub, smtp, twilioFake, meta, receiver] = await Promise.all([
     startTestRuntime({ allowPrivateUrls: true }),
     startSmtpFake({ username: MSG_KEYS.smtpUser, password: MSG_KEYS.smtpPassword }),
     startTwilioFake({ accountSid: MSG_KEYS.twilioSid, authToken: MSG_KEYS.twilioToken }),
     startMetaGraphFake({ accessToken: MSG_KEYS.metaToken, phoneNumbers: META_NUMBERS }),
+    startReceiver(),
   ]);
   admin = as(hub.url, hub.token);
+  await createSubscription(admin, { url: receiver.url, eventTypes: ["message.*"] });
   machine = as(hub.url, await apiKey(admin, ["messages", "events"]));
   const mail = await provider(admin, {
     type: "mail",
@@ -83,7 +93,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([smtp.close(), twilioFake.close(), meta.close()]);
+  await Promise.all([smtp.close(), twilioFake.close(), meta.close(), receiver.close()]);
   await hub.close();
 });
 
@@ -285,6 +295,10 @@ describe("sending", () => {
     expect((await post(deliveredParams, signature)).status).toBe(200);
     const delivered = await waitForMessage(machine, sent.body.id, (message) => message.status === "delivered", "the delivered status");
     expect(delivered.deliveredAt).toBeDefined();
+    const [event] = await waitFor(() => (messageEvents(sent.body.id, "message.delivered").length > 0 ? messageEvents(sent.body.id, "message.delivered") : undefined), "message.delivered for the subscriber");
+    expect(event?.data).toMatchObject({ messageId: sent.body.id, channel: "sms", template: "checkin_code", providerId: sms.id, deliveredAt: delivered.deliveredAt });
+    // Personal data stays in the message record.
+    expect(JSON.stringify(event?.data)).not.toContain("6281234567891");
     // The same callback again is a duplicate; an "undelivered" after delivery never moves it back.
     expect((await post(deliveredParams, signature)).body).toMatchObject({ duplicate: true });
     const late = callback("undelivered");
@@ -294,6 +308,9 @@ describe("sending", () => {
       return body.items.filter((item) => item.status === "processed").length === 2;
     }, "the callbacks to be processed");
     expect((await machine<MessageView>("GET", `/api/v1/messages/${sent.body.id}`)).body.status).toBe("delivered");
+    // Exactly one message.delivered, whatever came after; no message.failed.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(messageEvents(sent.body.id).map((item) => item.type)).toEqual(["message.delivered"]);
   });
 });
 
@@ -397,6 +414,9 @@ describe("message triggers", () => {
       return body.items.find((item) => item.source.eventId === "res-evt-2");
     }, "the refused trigger");
     expect(refused.error).toContain("has no value at guest.email");
+    const failed = await waitFor(() => messageEvents(refused.id, "message.failed")[0], "message.failed for the refused trigger");
+    expect(failed.data).toMatchObject({ messageId: refused.id, channel: "email", template: "booking_confirmation" });
+    expect(String(failed.data.error)).toContain("has no value at guest.email");
     expect((await admin("DELETE", `/api/admin/message-triggers/${trigger.body.id}`)).status).toBe(204);
   });
 
@@ -422,5 +442,40 @@ describe("message triggers", () => {
     await waitFor(() => twilioFake.messages.length > before, "the receipt SMS");
     expect(twilioFake.messages.at(-1)).toMatchObject({ to: "+6281211112222", body: "Pembayaran INV-77 sebesar Rp 1.250.000 diterima." });
     expect((await admin("DELETE", `/api/admin/message-triggers/${trigger.body.id}`)).status).toBe(204);
+  });
+});
+
+describe("retention and events", () => {
+  it("lists message.delivered and message.failed in the event catalog", async () => {
+    const { status, body } = await admin<{ items: { type: string; publishable?: boolean }[] }>("GET", "/api/admin/events/catalog");
+    expect(status).toBe(200);
+    const types = body.items.map((item) => item.type);
+    expect(types).toEqual(expect.arrayContaining(["message.delivered", "message.failed"]));
+  });
+
+  it("keeps a message (and its idempotency claim) only as long as the tenant's retention, 90 days unless set", async () => {
+    const owner = ownerApi(hub);
+    expect((await owner<{ retentionDays: number }>("GET", "/api/admin/message-settings")).body).toEqual({ retentionDays: 90 });
+    const body = { featureKey: "notify.sms", channel: "sms", to: "0812 5555 0101", template: "checkin_code", locale: "id", params: { code: "1001", room: 7 } };
+    const kept = await send(machine, body, newKey());
+    expect(kept.status).toBe(202);
+    expect(Date.parse(kept.body.retainUntil ?? "") - Date.parse(kept.body.createdAt)).toBe(90 * 86_400_000);
+
+    expect((await owner("PUT", "/api/admin/message-settings", { retentionDays: 0 })).status).toBe(400);
+    expect((await owner("PUT", "/api/admin/message-settings", { retentionDays: 2 })).body).toEqual({ retentionDays: 2 });
+    const key = newKey();
+    const short = await send(machine, { ...body, params: { code: "1002", room: 8 } }, key);
+    expect(short.status).toBe(202);
+    await waitForMessage(machine, short.body.id, (message) => message.status === "sent", "the short-lived SMS to be sent");
+    expect(Date.parse(short.body.retainUntil ?? "") - Date.parse(short.body.createdAt)).toBe(2 * 86_400_000);
+
+    hub.clock.advance(2 * 86_400_000 + 1000);
+    expect((await machine("GET", `/api/v1/messages/${short.body.id}`)).status).toBe(404);
+    expect((await machine("GET", `/api/v1/messages/${kept.body.id}`)).status).toBe(200);
+    // The claim went with the message: the key is free again (a new message), not a replay of a message that is gone.
+    const again = await send(machine, { ...body, params: { code: "1002", room: 8 } }, key);
+    expect(again.status).toBe(202);
+    expect(again.body.id).not.toBe(short.body.id);
+    await owner("PUT", "/api/admin/message-settings", { retentionDays: 90 });
   });
 });

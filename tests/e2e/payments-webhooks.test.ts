@@ -110,12 +110,14 @@ afterAll(async () => {
 
 describe("verification", () => {
   it("answers a tampered notification 401, stores it as rejected, and still takes the genuine one", async () => {
+    let stripeSignature = "";
     for (const name of names) {
       const payment = await createPayment(pms, bodyFor(name));
       const fake = fakeOf(name);
       fake.settle(payment.id);
       const tampered = counted(await fake.postWebhook(payment.id, { url: providers[name].webhookUrl, tamper: true }));
       expect(tampered.responses[0]?.status, name).toBe(401);
+      if (name === "stripe") stripeSignature = tampered.headers["stripe-signature"] ?? "";
       const rejected = await inboundRecord(inboundIdOf(tampered));
       expect(rejected, name).toMatchObject({ status: "rejected", providerId: providers[name].id, body: tampered.rawBody });
       expect(rejected?.reason, name).toBeTruthy();
@@ -128,6 +130,18 @@ describe("verification", () => {
     const listed = await inbound(admin, `status=rejected&providerId=${providers.stripe.id}`);
     expect(listed).toHaveLength(1);
     expect(listed[0]?.headers["stripe-signature"]).toMatch(/^••••/);
+
+    // One record by id, as the admin app's detail shows it: raw body, why it was refused, credentials masked.
+    const detail = await admin<InboundWebhook>("GET", `/api/admin/webhooks/inbound/${listed[0]?.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ id: listed[0]?.id, status: "rejected", reason: listed[0]?.reason, body: listed[0]?.body, providerSlug: providers.stripe.slug });
+    expect(detail.body.reason).toBeTruthy();
+    expect(detail.body.headers["stripe-signature"]).toMatch(/^••••/);
+    expect(stripeSignature).not.toBe("");
+    expect(JSON.stringify(detail.body)).not.toContain(stripeSignature);
+    const missing = await admin<{ error: { message: string } }>("GET", "/api/admin/webhooks/inbound/no-such-webhook");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain("no-such-webhook");
   });
 
   it("stores an unreadable body as malformed (400), and knows no provider behind an unknown slug (404)", async () => {
@@ -349,6 +363,29 @@ describe("reconciliation", () => {
     expect(flagged).toMatchObject({ status: "pending", unreconciled: { gatewayStatus: "PAID" } });
     expect(flagged?.unreconciled?.reason).toContain("140000");
     expect(body.items.some((payment) => payment.id === settled.id)).toBe(false);
+  });
+
+  it("reads the gateway's own expiry format, and leaves a payment without one alone for the record's default window", async () => {
+    const at = hub.clock.now();
+    // Midtrans answers expiry_time as "YYYY-MM-DD HH:mm:ss" in GMT+7; the fake's is 24 hours on.
+    const qris = await createPayment(pms, bodyFor("midtrans-qris"));
+    expect(qris.expiresAt).toBe(new Date(Math.floor((at + 24 * 3_600_000) / 1000) * 1000).toISOString());
+
+    // Stripe names no expiry: reconciliation leaves the payment alone for the default 24 hours.
+    const open = await createPayment(pms, bodyFor("stripe"));
+    expect(open.expiresAt).toBeUndefined();
+    const asked = () => gateways.stripe.requests.filter((request) => request.method === "GET" && request.path.includes(open.gatewayTransactionId ?? "?")).length;
+    const flaggedNow = async () => (await admin<{ items: Payment[] }>("GET", "/api/admin/payments/unreconciled")).body.items.find((payment) => payment.id === open.id);
+    hub.clock.advance(2 * 3_600_000);
+    await reconcileNow();
+    expect(asked()).toBe(0);
+    expect(await flaggedNow()).toBeUndefined();
+
+    // An hour past that window and still pending at Stripe: now a person is asked to look.
+    hub.clock.advance(23 * 3_600_000 + 60_000);
+    await reconcileNow();
+    expect(asked()).toBeGreaterThan(0);
+    expect((await flaggedNow())?.unreconciled?.reason).toContain("default expiry window");
   });
 });
 

@@ -7,7 +7,18 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entryHandler, entrySource, ENTRY_ROOT, planRouteFunctions, routeGroup, writeRouteEntries } from "../../infra/route-functions.ts";
+import {
+  entryHandler,
+  entrySource,
+  ENTRY_ROOT,
+  planRouteFunctions,
+  planStreamFunctions,
+  routeGroup,
+  streamEntryHandler,
+  streamEntrySource,
+  writeRouteEntries,
+  writeStreamEntries,
+} from "../../infra/route-functions.ts";
 import { handlerFile } from "../../packages/functions/src/grants.ts";
 import { routeKey, routes, type Route } from "../../packages/functions/src/routes.ts";
 import { tempDir } from "../support/runtime.ts";
@@ -121,6 +132,45 @@ describe("route entries", () => {
     expect(stray.statusCode).toBe(404);
     expect(JSON.parse(stray.body ?? "{}")).toMatchObject({ error: { code: "not_found", correlationId: "req-1" } });
   }, 30_000);
+});
+
+describe("streaming routes", () => {
+  const streaming: Route[] = [
+    { method: "POST", path: "/api/v1/things/{id}/chat", handler: "http/things.chat", stream: "http/things.chatStream", grants: ["table:write", "keyring", "table:write"] },
+    { method: "GET", path: "/api/v1/things", handler: "http/things.list", grants: ["table:read"] },
+  ];
+
+  it("get a function each, in the route's group, with the route's grants", () => {
+    const planned = planStreamFunctions(streaming);
+    expect(planned).toEqual([
+      {
+        group: "v1",
+        route: streaming[0],
+        grants: ["keyring", "table:write"],
+        id: "StreamPostApiV1ThingsIdChat",
+        description: "stream POST /api/v1/things/{id}/chat",
+        entry: `${ENTRY_ROOT}/stream/post-api-v1-things-id-chat`,
+      },
+    ]);
+    // Lambda splits the handler at its first dot.
+    expect(streamEntryHandler(planned[0] as (typeof planned)[0]).split(".")).toEqual([`${ENTRY_ROOT}/stream/post-api-v1-things-id-chat`, "handler"]);
+  });
+
+  it("have an entry that wraps the route's stream export for a Function URL", () => {
+    const [planned] = planStreamFunctions(streaming);
+    const source = streamEntrySource(planned as NonNullable<typeof planned>);
+    expect(source).toContain(`import * as handlers from "../../../packages/functions/src/http/things.ts";`);
+    expect(source).toContain(`import { functionUrl } from "../../../packages/functions/src/middleware/function-url.ts";`);
+    expect(source).toContain(`export const handler = functionUrl("POST /api/v1/things/{id}/chat", handlers.chatStream);`);
+  });
+
+  it("are written for every streaming route of the real table", () => {
+    const written = writeStreamEntries(routes);
+    const planned = planStreamFunctions(routes);
+    expect(planned.length).toBeGreaterThan(0);
+    expect(written).toEqual(planned.map((fn) => `${fn.entry}.ts`));
+    for (const fn of planned) expect(readFileSync(resolve(`${fn.entry}.ts`), "utf8")).toBe(streamEntrySource(fn));
+  });
 });
 
 describe("dispatch", () => {

@@ -11,8 +11,8 @@ import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEAD_LETTER_AGE_ALARM_SECONDS } from "../../infra/alarms.ts";
-import { THROTTLE } from "../../infra/api.ts";
-import { entryHandler, planRouteFunctions } from "../../infra/route-functions.ts";
+import { STREAM_TIMEOUT_SECONDS, THROTTLE } from "../../infra/api.ts";
+import { entryHandler, planRouteFunctions, planStreamFunctions, streamEntryHandler, streamEntrySource, type StreamFunction } from "../../infra/route-functions.ts";
 import { OUTBOX_DETAIL_TYPE_PATH, OUTBOX_FILTER, OUTBOX_INPUT_TEMPLATE } from "../../infra/events.ts";
 import { HANDLER_ROOT, NODE_TARGET } from "../../infra/bundling.ts";
 import { FUNCTION_DEFAULTS } from "../../infra/function.ts";
@@ -20,11 +20,12 @@ import { keyringRolePath, statementsFor } from "../../infra/grants.ts";
 import type { Resources } from "../../infra/resources.ts";
 import { WEB_PATH } from "../../infra/web.ts";
 import { EVENT_SOURCE } from "../../packages/core/src/adapters/aws/bus.ts";
+import { AI_TIMEOUT_MS } from "../../packages/core/src/resilience/policy.ts";
 import { AwsEnv } from "../../packages/core/src/adapters/aws/env.ts";
 import { routesByQueue } from "../../packages/core/src/event/catalog.ts";
 import { queueNames, queues } from "../../packages/core/src/event/queues.ts";
 import { cronJobs } from "../../packages/functions/src/cron/table.ts";
-import type { Grant } from "../../packages/functions/src/grants.ts";
+import { handlerFile, type Grant } from "../../packages/functions/src/grants.ts";
 import { routeKey, routes } from "../../packages/functions/src/routes.ts";
 import { workers } from "../../packages/functions/src/workers/table.ts";
 import { ADMIN_ORIGIN, BUNDLED, HEADROOM, QUOTA, quotaUsage, STAGE, synthesize, type Synthesized, type Templates } from "./synth.ts";
@@ -70,18 +71,30 @@ interface FunctionSpec {
   handler: string;
   grants: readonly Grant[];
   stack: keyof Templates;
+  /** A streaming route's Function URL function (not behind API Gateway). */
+  stream?: StreamFunction;
 }
 
 /** The route functions as infra/route-functions.ts plans them: per group, one per handler module and grant set. */
 const routeFunctions = [...planRouteFunctions(routes).values()].flat();
 
-/** Every function the tables call for: route functions, a worker per queue, a function per cron job. */
+/** The streaming routes' Function URL functions, one per route with `stream`. */
+const streamFunctions = planStreamFunctions(routes);
+
+/** Every function the tables call for: route functions, streaming route functions, a worker per queue, a function per cron job. */
 const specs: FunctionSpec[] = [
   ...routeFunctions.map((plan) => ({
     description: plan.description,
     handler: entryHandler(plan.module),
     grants: plan.grants,
     stack: `api-${plan.group}` as const,
+  })),
+  ...streamFunctions.map((stream) => ({
+    description: stream.description,
+    handler: streamEntryHandler(stream),
+    grants: stream.grants,
+    stack: `api-${stream.group}` as const,
+    stream,
   })),
   ...Object.entries(workers).map(([queue, worker]) => ({
     description: `worker ${queue}`,
@@ -235,7 +248,7 @@ describe("api", () => {
 
   it("lets API Gateway invoke each route function from this API only, through one permission", () => {
     const [apiId] = one(synth.api, "AWS::ApiGatewayV2::Api", () => true);
-    for (const spec of specs.filter((candidate) => candidate.stack.startsWith("api-"))) {
+    for (const spec of specs.filter((candidate) => candidate.stack.startsWith("api-") && !candidate.stream)) {
       const { id, stack } = fn(spec);
       const permissions = resourcesOf(templateOf(stack), "AWS::Lambda::Permission").filter(
         ([, permission]) => target(props<{ FunctionName: unknown }>(permission).FunctionName) === id,
@@ -261,6 +274,83 @@ describe("api", () => {
       CorsConfiguration: { AllowOrigins: [ADMIN_ORIGIN], AllowCredentials: false },
     });
   });
+});
+
+describe("streaming routes", () => {
+  it("the route table has at least one (POST /api/v1/ai/chat), and each still has its API Gateway route", () => {
+    expect(streamFunctions.map((stream) => routeKey(stream.route))).toContain("POST /api/v1/ai/chat");
+    const keys = routeResources().map(({ resource }) => props<{ RouteKey: string }>(resource).RouteKey);
+    for (const stream of streamFunctions) expect(keys, stream.description).toContain(routeKey(stream.route));
+  });
+
+  for (const stream of streamFunctions) {
+    const spec = () => specs.find((candidate) => candidate.stream === stream) as FunctionSpec;
+
+    it(`${stream.description}: a Function URL in RESPONSE_STREAM mode, no IAM auth, CORS for the admin origin and the route's method`, () => {
+      const { id, stack } = fn(spec());
+      const [urlId, url] = one(templateOf(stack), "AWS::Lambda::Url", (candidate) => target(props<{ TargetFunctionArn: unknown }>(candidate).TargetFunctionArn) === id);
+      expect(props(url)).toMatchObject({
+        InvokeMode: "RESPONSE_STREAM",
+        AuthType: "NONE",
+        Cors: {
+          AllowOrigins: [ADMIN_ORIGIN],
+          AllowMethods: [stream.route.method],
+          AllowHeaders: expect.arrayContaining(["authorization", "content-type"]),
+          ExposeHeaders: ["x-correlation-id"],
+        },
+      });
+      expect(props<{ Cors: { AllowCredentials?: boolean } }>(url).Cors.AllowCredentials ?? false).toBe(false);
+      // Its URL is a stack output.
+      const outputs = (templateOf(stack).toJSON() as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+      expect(text(outputs[`${stream.id}Url`]?.Value)).toContain(`"${urlId}","FunctionUrl"`);
+    });
+
+    it(`${stream.description}: anyone may invoke it through the URL only (the handler authenticates), and API Gateway not at all`, () => {
+      const { id, stack } = fn(spec());
+      const permissions = resourcesOf(templateOf(stack), "AWS::Lambda::Permission")
+        .filter(([, permission]) => target(props<{ FunctionName: unknown }>(permission).FunctionName) === id)
+        .map(([, permission]) => props<Record<string, unknown>>(permission));
+      expect(permissions).toHaveLength(2);
+      expect(permissions).toContainEqual(expect.objectContaining({ Action: "lambda:InvokeFunctionUrl", Principal: "*", FunctionUrlAuthType: "NONE" }));
+      expect(permissions).toContainEqual(expect.objectContaining({ Action: "lambda:InvokeFunction", Principal: "*", InvokedViaFunctionUrl: true }));
+    });
+
+    it(`${stream.description}: outlives one AI attempt (${AI_TIMEOUT_MS / 1000} s), runs the route's stream handler, on arm64`, () => {
+      const { resource } = fn(spec());
+      const { Timeout, Architectures } = props<{ Timeout: number; Architectures: string[] }>(resource);
+      expect(Timeout).toBe(STREAM_TIMEOUT_SECONDS);
+      expect(Timeout).toBeGreaterThanOrEqual(125);
+      expect(Architectures).toEqual(["arm64"]);
+      expect(synth.functionProps.get(stream.description)).toMatchObject({ handler: streamEntryHandler(stream), timeout: STREAM_TIMEOUT_SECONDS });
+      const { exportName } = handlerFile(stream.route.stream);
+      expect(streamEntrySource(stream)).toContain(`functionUrl(${JSON.stringify(routeKey(stream.route))}, handlers.${exportName})`);
+    });
+
+    it(`${stream.description}: holds exactly the route's grants, the very role of the route's API function`, () => {
+      expect(stream.grants).toEqual([...new Set(stream.route.grants)].toSorted());
+      const apiFunction = routeFunctions.find((plan) => plan.routes.includes(stream.route));
+      if (!apiFunction) throw new Error(`no API function serves ${stream.description}`);
+      const apiSpec = specs.find((candidate) => candidate.description === apiFunction.description) as FunctionSpec;
+      const roleOf = (of: FunctionSpec) => target(props<{ Role: unknown }>(fn(of).resource).Role);
+      expect(roleOf(spec())).toBe(roleOf(apiSpec));
+      const { stack } = fn(spec());
+      const sids = identityStatements(synth.templates)
+        .filter(({ stack: where, roles }) => where === stack && roles.includes(roleOf(spec()) as string))
+        // Active tracing's X-Ray statement, on every function (see UNSCOPABLE_ACTIONS).
+        .filter(({ statement }) => !list(statement.Action).every((action) => UNSCOPABLE_ACTIONS.has(action)))
+        .map(({ statement }) => statement.Sid);
+      const grants = new Set(stream.grants);
+      const wanted = [
+        "Logs",
+        ...(grants.has("table:write") ? ["TableReadWrite", "TableKeyViaDynamoDB"] : grants.has("table:read") ? ["TableRead", "TableKeyViaDynamoDB"] : []),
+        ...(grants.has("keyring") ? ["Keyring"] : []),
+        ...(grants.has("queues") ? ["Queues"] : []),
+        ...(grants.has("bus") ? ["Bus"] : []),
+        ...(grants.has("platform-secret") ? ["PlatformSecret"] : []),
+      ];
+      expect(sids.toSorted()).toEqual(wanted.toSorted());
+    });
+  }
 });
 
 describe("functions", () => {
@@ -458,10 +548,10 @@ describe("queues", () => {
     });
   }
 
-  it("every worker and cron job has an Errors alarm, and the API a 5xx alarm", () => {
+  it("every worker, cron job and streaming route function has an Errors alarm, and the API a 5xx alarm", () => {
     const alarms = resourcesOf(synth.alarms, "AWS::CloudWatch::Alarm").map(([, alarm]) => props<Record<string, unknown>>(alarm));
-    // Route functions answer errors as 5xx responses, which the API alarm counts.
-    for (const spec of specs.filter((candidate) => !candidate.stack.startsWith("api-"))) {
+    // Route functions answer errors as 5xx responses, which the API alarm counts; streaming ones bypass the API.
+    for (const spec of specs.filter((candidate) => !candidate.stack.startsWith("api-") || candidate.stream)) {
       const { id } = fn(spec);
       expect(
         alarms.some((alarm) => alarm.MetricName === "Errors" && text(alarm.Dimensions).includes(id)),

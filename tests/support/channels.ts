@@ -40,6 +40,12 @@ export interface ChannelSetup {
 
 const FAST_RETRY = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 0 };
 
+/** The JSON channel signs the bookings it pushes: hex HMAC-SHA256 of the body in X-Signature (as the Traveloka / tiket.com presets). */
+export const JSON_PUSH_SECRET = "tvl-push-secret-0123456789";
+export const JSON_PUSH_SIGNATURE = { method: "meta_hub_signature", params: { secretField: "webhookSecret", header: "X-Signature", prefix: "" } };
+/** OTA XML pushes carry HTTP Basic credentials equal to the record's username / password (as the Booking.com preset). */
+const BASIC_PUSH_SIGNATURE = { method: "postmark_basic_auth", params: { usernameField: "username", passwordField: "password" } };
+
 async function ok<T>(promise: Promise<{ status: number; body: T }>, what: string, expected = [200, 201]): Promise<T> {
   const { status, body } = await promise;
   if (!expected.includes(status)) throw new Error(`${what} failed: ${status} ${JSON.stringify(body)}`);
@@ -72,6 +78,7 @@ export async function setupChannels(hub: TestRuntime, limits = { booking: 40, ex
     secrets: { username: "bdc-user", password: "bdc-pass" },
     config: {
       auth: { method: "basic" },
+      signature: BASIC_PUSH_SIGNATURE,
       version: "1.0",
       acknowledgeWith: "OTA_HotelResNotifRS",
       paymentModel: { default: "hotel_collect" },
@@ -94,6 +101,7 @@ export async function setupChannels(hub: TestRuntime, limits = { booking: 40, ex
     secrets: { username: "EQCtest", password: "eqc-pass" },
     config: {
       auth: { method: "none" },
+      signature: BASIC_PUSH_SIGNATURE,
       limits: { itemsPerMessage: limits.expedia },
       retry: FAST_RETRY,
       endpoints: { ar: { method: "POST", path: "/eqc/ar" }, br: { method: "POST", path: "/eqc/br" }, bc: { method: "POST", path: "/eqc/bc" }, parr: { method: "POST", path: "/eqc/parr" } },
@@ -103,9 +111,10 @@ export async function setupChannels(hub: TestRuntime, limits = { booking: 40, ex
     name: "Traveloka",
     apiFormat: "json_rest_channel",
     baseUrl: jsonFake.url,
-    secrets: { apiKey: "tvl-key" },
+    secrets: { apiKey: "tvl-key", webhookSecret: JSON_PUSH_SECRET },
     config: {
       auth: { method: "header_key", header: "x-api-key" },
+      signature: JSON_PUSH_SIGNATURE,
       credentials: { header: { "x-api-key": "{{secrets.apiKey}}" } },
       limits: { itemsPerMessage: limits.json },
       retry: FAST_RETRY,

@@ -76,8 +76,8 @@ export function providerSpecs(gateways: Gateways) {
     "xendit-qris": { presetId: "xendit-qris", url: xendit.url, secrets: { serverKey: KEYS.xendit, webhookSecret: KEYS.xenditToken } },
     "xendit-va": { presetId: "xendit-virtual-account", url: xendit.url, secrets: { serverKey: KEYS.xendit, webhookSecret: KEYS.xenditToken } },
     doku: { presetId: "doku-checkout", url: doku.url, secrets: { serverKey: KEYS.doku }, config: { clientId: KEYS.dokuClient } },
-    // iPaymu signs callbacks with the merchant VA: the owner enters it as the webhook secret (verifier default).
-    ipaymu: { presetId: "ipaymu-redirect", url: ipaymu.url, secrets: { serverKey: KEYS.ipaymu, webhookSecret: KEYS.ipaymuVa }, config: { va: KEYS.ipaymuVa } },
+    // iPaymu signs callbacks with the merchant VA: the preset's verifier keys with config.va, so no webhook secret is entered.
+    ipaymu: { presetId: "ipaymu-redirect", url: ipaymu.url, secrets: { serverKey: KEYS.ipaymu }, config: { va: KEYS.ipaymuVa } },
     stripe: { presetId: "stripe-payment-intents", url: stripe.url, secrets: { secretKey: KEYS.stripe, webhookSecret: KEYS.stripeWebhook } },
     omise: { presetId: "omise-charges", url: omise.url, secrets: { secretKey: KEYS.omise, webhookSecret: KEYS.omiseWebhook } },
   } satisfies Record<string, { presetId: string; apiFormat?: string; url: string; secrets: Record<string, string>; config?: Record<string, unknown> }>;

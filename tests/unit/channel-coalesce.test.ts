@@ -61,6 +61,30 @@ describe("ARI chunks", () => {
     expect(coalesce([loaded(march)], () => march.rev, FACETS)).toEqual([]);
   });
 
+  it("a closure that spares the channel which sold the booking: the others are closed, it keeps its own value until the PMS speaks", () => {
+    const march = chunk("DLX", undefined, "2026-03");
+    applyToChunk(march, [update({ roomType: "DLX", from: "2026-03-01", to: "2026-03-31", available: 1, closed: false })]);
+    const acked = march.rev;
+    // The overbooking: availability 0 on the 10th, and a closure that spares channel "bdc".
+    applyToChunk(march, [update({ roomType: "DLX", from: "2026-03-10", to: "2026-03-10", available: 0 })]);
+    applyToChunk(march, [update({ roomType: "DLX", from: "2026-03-10", to: "2026-03-10", closed: true })], { sparing: "bdc" });
+    const sent = (channel: string, since = acked) => coalesce([loaded(march)], () => since, FACETS, channel).map(({ facet, from, to, values }) => ({ facet, from, to, values }));
+    expect(sent("expedia")).toEqual([
+      { facet: "inventory", from: "2026-03-10", to: "2026-03-10", values: { available: 0 } },
+      { facet: "roomStatus", from: "2026-03-10", to: "2026-03-10", values: { closed: true } },
+    ]);
+    expect(sent("bdc")).toEqual([{ facet: "inventory", from: "2026-03-10", to: "2026-03-10", values: { available: 0 } }]);
+    // A channel that had not heard the earlier state yet gets the spared value, not the closure.
+    expect(sent("bdc", 0).filter((item) => item.facet === "roomStatus")).toEqual([{ facet: "roomStatus", from: "2026-03-01", to: "2026-03-31", values: { closed: false } }]);
+
+    // The PMS closes the night itself: now every channel, the spared one too, is closed.
+    const before = march.rev;
+    expect(applyToChunk(march, [update({ roomType: "DLX", from: "2026-03-10", to: "2026-03-10", closed: true })])).toBe(true);
+    expect(march.heldOpen).toBeUndefined();
+    expect(sent("bdc", before)).toEqual([{ facet: "roomStatus", from: "2026-03-10", to: "2026-03-10", values: { closed: true } }]);
+    expect(sent("expedia", before)).toEqual([{ facet: "roomStatus", from: "2026-03-10", to: "2026-03-10", values: { closed: true } }]);
+  });
+
   it("pack items per message kind within the limit", () => {
     const items = [...Array.from({ length: 5 }, () => ({ kind: "availability" })), ...Array.from({ length: 2 }, () => ({ kind: "rates" }))];
     expect(pack(items, 2).map((message) => [message.kind, message.items.length])).toEqual([

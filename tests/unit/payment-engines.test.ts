@@ -658,6 +658,36 @@ describe("amount problems", () => {
   });
 });
 
+// ---------------------------------------------------------------- vendor expiry formats
+
+describe("the gateway's expiry, as the record says the vendor writes it", () => {
+  const answer = (body: Record<string, unknown>) => async () => ({ status: 201, headers: {}, body: JSON.stringify(body), latencyMs: 1 });
+  const qrisAnswer = (expiry: unknown) => answer({ status_code: "201", transaction_id: "t1", transaction_status: "pending", qr_string: "000201", expiry_time: expiry });
+  const secrets = { serverKey: KEYS.midtrans };
+
+  it("reads Midtrans' expiry_time (YYYY-MM-DD HH:mm:ss, GMT+7) into UTC", async () => {
+    const qris = providerFrom("midtrans-core-qris", "https://api.midtrans.com");
+    const created = await paymentEngines.qris_dynamic.create(contextFor(qris, secrets, qrisAnswer("2026-11-23 18:00:00")), paymentRequest());
+    expect(created.expiresAt).toBe("2026-11-23T11:00:00.000Z");
+    // A time that is not one (31 November) is left out rather than rolled into December.
+    const bad = await paymentEngines.qris_dynamic.create(contextFor(qris, secrets, qrisAnswer("2026-11-31 18:00:00")), paymentRequest());
+    expect(bad.expiresAt).toBeUndefined();
+  });
+
+  it("without a format, only a time that carries its offset is read; epoch formats too", async () => {
+    const base = providerFrom("midtrans-core-qris", "https://api.midtrans.com");
+    const create = (base.config.response as { create: Record<string, unknown> }).create;
+    const withSpec = (spec: Record<string, unknown>) => ({ ...base, config: { ...base.config, response: { ...(base.config.response as object), create: { ...create, expiresAtFormat: undefined, expiresAtTimezone: undefined, ...spec } } } });
+    const expiry = async (spec: Record<string, unknown>, value: unknown) => (await paymentEngines.qris_dynamic.create(contextFor(withSpec(spec), secrets, qrisAnswer(value)), paymentRequest())).expiresAt;
+    expect(await expiry({}, "2026-11-23 18:00:00")).toBeUndefined();
+    expect(await expiry({}, "2026-11-23T18:00:00+07:00")).toBe("2026-11-23T11:00:00.000Z");
+    expect(await expiry({}, "2016-12-07 11:54:12 +0700")).toBe("2016-12-07T04:54:12.000Z");
+    expect(await expiry({ expiresAtFormat: "YYYYMMDDHHmmss", expiresAtTimezone: "+07:00" }, "20261123180000")).toBe("2026-11-23T11:00:00.000Z");
+    expect(await expiry({ expiresAtFormat: "epochSeconds" }, 1_795_000_000)).toBe(new Date(1_795_000_000_000).toISOString());
+    expect(await expiry({ expiresAtFormat: "epochMillis" }, "1795000000000")).toBe(new Date(1_795_000_000_000).toISOString());
+  });
+});
+
 // ---------------------------------------------------------------- malformed answers and transport errors
 
 describe("malformed answers and transport errors", () => {

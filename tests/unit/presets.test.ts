@@ -246,6 +246,17 @@ describe.each(files)("presets/$rel", ({ rel, folder, name, raw }) => {
     }
     if (preset.type === "payment") expect(Object.keys(statusMap).length, `${rel}: a payment preset needs a statusMap`).toBeGreaterThan(0);
   });
+
+  it("verifies what an OTA channel pushes, keyed with secret fields its format declares", () => {
+    expect(preset).toBeDefined();
+    if (!preset || preset.type !== "ota") return;
+    expect(preset.signature.method, `${rel}: an OTA channel's pushed bookings need a verification`).not.toBe("none");
+    const declared = new Set(formats[preset.apiFormat].secrets.map((secret) => secret.name));
+    for (const name of ["secretField", "usernameField", "passwordField"]) {
+      const field = preset.signature.params[name];
+      if (field !== undefined) expect(declared.has(String(field)), `${rel}: signature.params.${name} = ${String(field)}`).toBe(true);
+    }
+  });
 });
 
 describe("preset module", () => {

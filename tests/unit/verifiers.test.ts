@@ -9,6 +9,7 @@
 import { createHash, generateKeyPairSync, sign as ecdsaSign } from "node:crypto";
 import { SignatureMethod } from "@sambung/core/preset/schema";
 import { metaChallenge, phpJsonEncode, verifiers, type VerifierInput, type VerifyResult } from "@sambung/core/inbound/verifiers/index";
+import { resolveConfigRefs } from "@sambung/core/inbound/verifiers/util";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import Stripe from "stripe";
 import { Webhook as SvixWebhook } from "svix";
@@ -392,6 +393,23 @@ describe("ipaymu_signature (documented example payload)", () => {
     expectOk(verify({ ...jsonInput, secrets: {}, params: { va: "0000001234567890" } }), "98765:1");
   });
 
+  it("keys with the VA the preset points at (key: {{config.va}}), falling back to the webhookSecret secret", () => {
+    const preset = { key: "{{config.va}}" };
+    const fromConfig = resolveConfigRefs(preset, { va: "0000001234567890" });
+    expect(fromConfig).toEqual({ key: "0000001234567890" });
+    expectOk(verify({ ...jsonInput, secrets: {}, params: fromConfig }), "98765:1");
+    // The record's VA wins over a stale secret; a wrong VA in the record is a mismatch.
+    expectOk(verify({ ...jsonInput, secrets: { webhookSecret: "stale" }, params: fromConfig }), "98765:1");
+    expectRejected(verify({ ...jsonInput, secrets: {}, params: resolveConfigRefs(preset, { va: "0000009999999999" }) }), /^signature does not match$/);
+    // No VA in the record: owners who entered it as the webhook secret keep working.
+    const empty = resolveConfigRefs(preset, {});
+    expect(empty).toEqual({ key: "" });
+    expectOk(verify({ ...jsonInput, params: empty }), "98765:1");
+    expectRejected(verify({ ...jsonInput, secrets: {}, params: empty }), /^webhook secret is not configured$/);
+    // Secrets are never filled in from params.
+    expect(resolveConfigRefs({ concat: ["order_id", "{{secrets.serverKey}}"], nested: { a: "{{config.a.b}}" } }, { a: { b: 7 } })).toEqual({ concat: ["order_id", "{{secrets.serverKey}}"], nested: { a: "7" } });
+  });
+
   it("takes the signature from a body field when the header is absent", () => {
     const withField = `${form}&signature=${formSignature}`;
     expectOk(verify({ ...formInput, rawBody: withField, headers: { "content-type": "application/x-www-form-urlencoded" } }), "12345678:1");
@@ -423,6 +441,12 @@ describe("meta_hub_signature (documented formula) and metaChallenge", () => {
 
   it("accepts the signed payload", () => {
     expectOk(verify(input));
+  });
+
+  it("with prefix \"\", checks a bare hex HMAC in the header the params name (generic HMAC pushes)", () => {
+    const bare = { ...input, headers: { "x-signature": signature.slice(7) }, params: { header: "X-Signature", prefix: "" } };
+    expectOk(verify(bare));
+    expectRejected(verify({ ...bare, headers: { "x-signature": signature } }), /^signature does not match$/);
   });
 
   it("rejects a tampered body byte, a tampered signature, a wrong secret, a bare hex value and a missing header", () => {

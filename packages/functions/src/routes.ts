@@ -9,8 +9,9 @@ export interface Route {
   handler: HandlerRef;
   /**
    * A streaming handler (middleware/http-stream.ts) for the same route, used where
-   * the runtime can stream answers: the local runtime. API Gateway buffers, so on
-   * AWS `handler` serves the route until a Function URL serves this one.
+   * the runtime can stream answers: the local runtime, and on AWS a Lambda Function
+   * URL of its own (infra/route-functions.ts). API Gateway buffers, so there
+   * `handler` serves the route.
    */
   stream?: HandlerRef;
   grants: readonly Grant[];
@@ -77,6 +78,7 @@ export const routes = [
   { method: "GET", path: "/api/admin/payments", handler: "http/payments.adminList", grants: ["table:read", "platform-secret"] },
   { method: "GET", path: "/api/admin/payments/unreconciled", handler: "http/payments.unreconciled", grants: ["table:read", "platform-secret"] },
   { method: "GET", path: "/api/admin/webhooks/inbound", handler: "http/payments.inboundList", grants: ["table:read", "platform-secret"] },
+  { method: "GET", path: "/api/admin/webhooks/inbound/{id}", handler: "http/payments.inboundGet", grants: ["table:read", "platform-secret"] },
   { method: "POST", path: "/api/admin/webhooks/inbound/{id}/replay", handler: "http/payments.inboundReplay", grants: ["table:write", "bus", "platform-secret"] },
   { method: "GET", path: "/webhook/{type}/{slug}", handler: "http/webhook.verify", grants: ["table:read", "keyring"] },
   { method: "POST", path: "/api/v1/messages", handler: "http/messages.create", grants: ["table:write"] },
@@ -84,6 +86,8 @@ export const routes = [
   { method: "GET", path: "/api/admin/messages", handler: "http/messages.adminList", grants: ["table:read", "platform-secret"] },
   { method: "GET", path: "/api/admin/messages/{id}", handler: "http/messages.adminGet", grants: ["table:read", "platform-secret"] },
   { method: "POST", path: "/api/admin/messages/{id}/resend", handler: "http/messages.adminResend", grants: ["table:write", "bus", "platform-secret"] },
+  { method: "GET", path: "/api/admin/message-settings", handler: "http/messages.getSettings", grants: ["table:read", "platform-secret"] },
+  { method: "PUT", path: "/api/admin/message-settings", handler: "http/messages.putSettings", grants: ["table:write", "platform-secret"] },
   { method: "GET", path: "/api/admin/message-triggers", handler: "http/messages.listTriggers", grants: ["table:read", "platform-secret"] },
   { method: "POST", path: "/api/admin/message-triggers", handler: "http/messages.createTrigger", grants: ["table:write", "platform-secret"] },
   { method: "PATCH", path: "/api/admin/message-triggers/{id}", handler: "http/messages.updateTrigger", grants: ["table:write", "platform-secret"] },

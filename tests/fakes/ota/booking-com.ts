@@ -35,6 +35,12 @@ export interface BookingComFake extends HttpFake {
   state: ChannelState;
   /** Queues a reservation (new ones on the new queue, modified / cancelled on the modify queue). */
   addBooking(id: string, booking: OtaBooking): void;
+  /**
+   * Pushes a reservation to a connectivity partner's URL instead of queueing it: an
+   * OTA_HotelResNotifRQ with an EchoToken, with HTTP Basic credentials when given
+   * (the SiteMinder-style push the opentravel_xml format also takes).
+   */
+  push(url: string, id: string, booking: OtaBooking, credentials?: { user: string; password: string }): Promise<{ status: number; body: string }>;
 }
 
 const answer = (root: string, body: Node, status = 200): FakeResponse => ({ status, text: xml(root, { "@_xmlns": NS, "@_TimeStamp": new Date().toISOString(), "@_Version": "1.0", ...body }), headers: { "content-type": "text/xml" } });
@@ -207,5 +213,12 @@ export async function startBookingComFake(options: { username: string; password:
     ...fake,
     state,
     addBooking: (id, booking) => state.queue.push({ id, type: booking.status === "new" ? "new" : "modify", payload: booking as unknown as Record<string, unknown> }),
+    push: async (url, id, booking, credentials) => {
+      const body = xml("OTA_HotelResNotifRQ", { "@_xmlns": NS, "@_EchoToken": `push-${id}`, "@_TimeStamp": new Date().toISOString(), "@_Version": "1.0", HotelReservations: { HotelReservation: [reservationNode(id, booking)] } });
+      const headers: Record<string, string> = { "content-type": "text/xml" };
+      if (credentials) headers.authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString("base64")}`;
+      const response = await fetch(url, { method: "POST", headers, body });
+      return { status: response.status, body: await response.text() };
+    },
   };
 }

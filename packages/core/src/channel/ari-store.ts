@@ -18,6 +18,20 @@ export interface Chunk {
   days: (Cell | null)[];
   /** Field → per day, the revision that last changed it (0: never set). */
   revs: Partial<Record<Field, number[]>>;
+  /**
+   * Day index → a closure that spares one channel: overbooking protection closes a
+   * room type on every channel except the one that sold the booking, which keeps
+   * the `closed` value (and its revision) it had before. Any later `closed` from
+   * the PMS ends the exception.
+   */
+  heldOpen?: Record<string, HeldOpen>;
+}
+
+export interface HeldOpen {
+  providerId: string;
+  closed?: boolean;
+  /** The revision of that value: what the spared channel's dirty check compares. */
+  closedRev: number;
 }
 
 export interface LoadedChunk {
@@ -48,11 +62,19 @@ function monthsOf(update: Pick<AriUpdate, "from" | "to">): string[] {
   return months;
 }
 
-/** Applies updates (in order) to one chunk; returns whether anything changed. */
-export function applyToChunk(chunk: Chunk, updates: readonly AriUpdate[]): boolean {
+/**
+ * Applies updates (in order) to one chunk; returns whether anything changed.
+ * `sparing`: the `closed` values set here do not apply to that channel (see Chunk.heldOpen).
+ */
+export function applyToChunk(chunk: Chunk, updates: readonly AriUpdate[], options: { sparing?: string } = {}): boolean {
   const start = monthStart(chunk.month);
   const length = chunk.days.length;
   const changed = new Map<Field, Set<number>>();
+  const mark = (field: Field, index: number) => {
+    let days = changed.get(field);
+    if (!days) changed.set(field, (days = new Set()));
+    days.add(index);
+  };
   for (const update of updates) {
     const from = Math.max(dayOf(update.from) - start, 0);
     const to = Math.min(dayOf(update.to) - start, length - 1);
@@ -64,15 +86,24 @@ export function applyToChunk(chunk: Chunk, updates: readonly AriUpdate[]): boole
       const cell: Cell = chunk.days[index] ?? {};
       for (const field of fields) {
         const value = update[field];
+        if (field === "closed") {
+          const held = chunk.heldOpen?.[String(index)];
+          if (options.sparing === undefined && held) {
+            // The PMS decides again: every channel gets its value, the spared one too.
+            delete chunk.heldOpen?.[String(index)];
+            if (held.closed !== value) mark(field, index);
+          } else if (options.sparing !== undefined && cell.closed !== value && !held) {
+            (chunk.heldOpen ??= {})[String(index)] = { providerId: options.sparing, closed: cell.closed, closedRev: chunk.revs.closed?.[index] ?? 0 };
+          }
+        }
         if (cell[field] === value) continue;
         (cell as Record<string, unknown>)[field] = value;
-        let days = changed.get(field);
-        if (!days) changed.set(field, (days = new Set()));
-        days.add(index);
+        mark(field, index);
       }
       chunk.days[index] = cell;
     }
   }
+  if (chunk.heldOpen && Object.keys(chunk.heldOpen).length === 0) delete chunk.heldOpen;
   if (changed.size === 0) return false;
   chunk.rev += 1;
   for (const [field, days] of changed) {
@@ -82,11 +113,11 @@ export function applyToChunk(chunk: Chunk, updates: readonly AriUpdate[]): boole
   return true;
 }
 
-async function writeChunk(ports: Ports, pk: string, key: string, updates: readonly AriUpdate[]): Promise<{ key: string; rev: number } | undefined> {
+async function writeChunk(ports: Ports, pk: string, key: string, updates: readonly AriUpdate[], options: { sparing?: string }): Promise<{ key: string; rev: number } | undefined> {
   for (;;) {
     const item = await ports.store.get(pk, key);
     const chunk = structuredClone(chunkOf(key, item));
-    if (!applyToChunk(chunk, updates)) return undefined;
+    if (!applyToChunk(chunk, updates, options)) return undefined;
     try {
       await ports.store.put({ pk, sk: key, data: chunk as unknown as Record<string, unknown> }, item ? { ifVersion: item.version } : { ifNotExists: true });
       return { key, rev: chunk.rev };
@@ -99,9 +130,10 @@ async function writeChunk(ports: Ports, pk: string, key: string, updates: readon
 /**
  * Stores updates as the latest state: grouped by chunk, each chunk read once and
  * written once (optimistic concurrency, retried on a concurrent write). Returns
- * the chunks that changed with their new revisions.
+ * the chunks that changed with their new revisions. `sparing`: a channel the
+ * closures in these updates leave open (overbooking protection).
  */
-export async function applyUpdates(ports: Ports, tenantId: string, locationId: string, updates: readonly AriUpdate[]): Promise<{ key: string; rev: number }[]> {
+export async function applyUpdates(ports: Ports, tenantId: string, locationId: string, updates: readonly AriUpdate[], options: { sparing?: string } = {}): Promise<{ key: string; rev: number }[]> {
   const byChunk = new Map<string, AriUpdate[]>();
   for (const update of updates) {
     for (const month of monthsOf(update)) {
@@ -112,7 +144,7 @@ export async function applyUpdates(ports: Ports, tenantId: string, locationId: s
     }
   }
   const pk = ariPk(tenantId, locationId);
-  const written = await Promise.all([...byChunk].map(([key, list]) => writeChunk(ports, pk, key, list)));
+  const written = await Promise.all([...byChunk].map(([key, list]) => writeChunk(ports, pk, key, list, options)));
   return written.filter((entry): entry is { key: string; rev: number } => entry !== undefined);
 }
 

@@ -200,7 +200,7 @@ function transition(current: Reservation | undefined, base: Omit<Reservation, "h
 /**
  * The channel worker's step for one stored booking version: apply it to the
  * reservation (forward rules), move the inventory it holds, flag an overbooking
- * (availability already 0 on a night) and close that room type on every channel,
+ * (availability already 0 on a night) and close that room type on every other channel,
  * then raise reservation.created / modified / cancelled (ids derived from the
  * version, so a retried step raises nothing twice).
  */
@@ -263,9 +263,9 @@ export async function applyVersion(ports: Ports, tenantId: string, providerId: s
   if (touched.length > 0) await markDirty(ports, tenantId, locationId, connections, touched);
   let final = reservation;
   if (full.length > 0) {
-    // Overbooked: stop selling that room type on those nights everywhere else at once.
+    // Overbooked: stop selling that room type on those nights everywhere else at once; the channel that sold it keeps its own closure state.
     const closes = full.flatMap(({ roomType, days }) => runs(days).map(([from, to]) => ({ roomType, from: isoOf(from), to: isoOf(to), closed: true })));
-    const closed = await applyUpdates(ports, tenantId, locationId, closes);
+    const closed = await applyUpdates(ports, tenantId, locationId, closes, { sparing: providerId });
     await markDirty(ports, tenantId, locationId, connections.filter((id) => id !== providerId), closed);
     final = await markOverbooked(ports, pk, sk);
     for (const { roomType, days } of full) {

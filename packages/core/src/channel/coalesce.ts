@@ -40,6 +40,13 @@ function pick(cell: Cell | null, fields: readonly Field[]): Cell | undefined {
   return found;
 }
 
+/** A cell as a spared channel sees it: its own `closed`. */
+function viewFor(cell: Cell | null, closed: boolean | undefined): Cell | null {
+  if (!cell) return cell;
+  const { closed: _shared, ...rest } = cell;
+  return closed === undefined ? rest : { ...rest, closed };
+}
+
 function same(a: Cell, b: Cell, fields: readonly Field[]): boolean {
   return fields.every((field) => a[field] === b[field]);
 }
@@ -48,9 +55,11 @@ function same(a: Cell, b: Cell, fields: readonly Field[]): boolean {
  * The fewest items that bring a channel from what it acknowledged to the current
  * state: per facet and (room, rate), the days whose facet fields changed since the
  * chunk revision the channel acknowledged, merged into maximal runs of
- * consecutive dates with equal values (runs cross month boundaries).
+ * consecutive dates with equal values (runs cross month boundaries). `channel`:
+ * whose view of the state — a closure that spares it (Chunk.heldOpen) shows it
+ * the value it had before.
  */
-export function coalesce(chunks: readonly LoadedChunk[], acked: (key: string) => number, facets: readonly Facet[]): AriItem[] {
+export function coalesce(chunks: readonly LoadedChunk[], acked: (key: string) => number, facets: readonly Facet[], channel?: string): AriItem[] {
   const series = new Map<string, LoadedChunk[]>();
   for (const loaded of chunks) {
     const id = `${loaded.chunk.room}#${loaded.chunk.rate ?? ""}`;
@@ -78,8 +87,11 @@ export function coalesce(chunks: readonly LoadedChunk[], acked: (key: string) =>
         const since = acked(key);
         const start = monthStart(chunk.month);
         for (let index = 0; index < chunk.days.length; index += 1) {
-          const dirty = facet.fields.some((field) => (chunk.revs[field]?.[index] ?? 0) > since);
-          const values = dirty ? pick(chunk.days[index] ?? null, facet.fields) : undefined;
+          const held = channel === undefined ? undefined : chunk.heldOpen?.[String(index)];
+          const spared = held?.providerId === channel ? held : undefined;
+          const revOf = (field: Field) => (spared && field === "closed" ? spared.closedRev : (chunk.revs[field]?.[index] ?? 0));
+          const dirty = facet.fields.some((field) => revOf(field) > since);
+          const values = dirty ? pick(spared ? viewFor(chunk.days[index] ?? null, spared.closed) : (chunk.days[index] ?? null), facet.fields) : undefined;
           if (!values) {
             close();
             continue;

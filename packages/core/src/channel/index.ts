@@ -1,5 +1,5 @@
 import * as Event from "../event/index.ts";
-import * as Inbound from "../inbound/index.ts";
+import { processWith } from "../inbound/stored.ts";
 import { ForbiddenError, InvalidInputError } from "../error.ts";
 import type { Ports } from "../port.ts";
 import * as Provider from "../provider/index.ts";
@@ -129,7 +129,7 @@ export async function handle(ports: Ports, envelope: Event.Envelope & { type: Ev
     }
     case "inbound.ota": {
       const data = Event.dataOf(envelope, "inbound.ota");
-      await Inbound.processWith(ports, envelope.tenantId, data.inboundId, { receiveCount, maxReceiveCount: Event.queues.channel.maxReceiveCount }, (record) =>
+      await processWith(ports, envelope.tenantId, data.inboundId, { receiveCount, maxReceiveCount: Event.queues.channel.maxReceiveCount }, (record) =>
         storePushed(ports, envelope.tenantId, record.providerId, record.body, record.headers).then(() => undefined),
       );
       return;

@@ -201,7 +201,7 @@ async function pushOnce(ports: Ports, tenantId: string, locationId: string, prov
   );
   const codes = codeMap(connection);
   const mappedChunks = chunks.filter((loaded) => isMapped(loaded.chunk, codes));
-  const items = mapItems(coalesce(mappedChunks, (key) => acks.get(key) ?? 0, engine.facets), codes);
+  const items = mapItems(coalesce(mappedChunks, (key) => acks.get(key) ?? 0, engine.facets, providerId), codes);
   const messages = pack(items, itemsPerMessage(provider, engine.defaultItemsPerMessage));
 
   const failedChunks = new Set<string>();

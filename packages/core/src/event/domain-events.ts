@@ -17,6 +17,9 @@ const reservation = <E extends z.ZodRawShape>(extra: E) =>
 const payment = <E extends z.ZodRawShape>(extra: E) =>
   z.looseObject({ paymentId: id, reservationId: id.optional(), saleId: id.optional(), ...extra });
 const sale = <E extends z.ZodRawShape>(extra: E) => z.looseObject({ saleId: id, ...extra });
+/** A message's outcome: ids and channel only — the recipient and parameters are personal data and stay in the message record. */
+const message = <E extends z.ZodRawShape>(extra: E) =>
+  z.looseObject({ messageId: id, channel: z.enum(["sms", "whatsapp", "email"]), template: z.string().max(200).optional(), providerId: id.optional(), providerSlug: z.string().max(120).optional(), ...extra });
 const provider = <E extends z.ZodRawShape>(extra: E) =>
   z.looseObject({ providerId: id, providerSlug: z.string().max(120).optional(), feature: z.string().max(120).optional(), ...extra });
 
@@ -151,6 +154,18 @@ export const domainEvents = {
     queues: DELIVER,
     publishable: false,
     schema: provider({ failureRate: z.number().min(0).max(1), windowMinutes: z.number().int().min(1).optional() }),
+  },
+  "message.delivered": {
+    description: "A message reached its recipient (the provider reported it delivered)",
+    queues: DELIVER,
+    publishable: false,
+    schema: message({ deliveredChannel: z.enum(["sms", "whatsapp", "email"]).optional(), deliveredAt: z.string().optional() }),
+  },
+  "message.failed": {
+    description: "A message could not be delivered (no provider took it, or the provider reported it failed)",
+    queues: DELIVER,
+    publishable: false,
+    schema: message({ error: z.string().max(1000).optional(), failedAt: z.string().optional() }),
   },
   "subscription.disabled": {
     description: "An outgoing webhook subscription was disabled by the hub (410 Gone, or every delivery failed for 24 hours)",

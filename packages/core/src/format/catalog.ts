@@ -26,7 +26,7 @@ export const formats = {
   // OTA channels
   opentravel_xml: { type: "ota", description: "OpenTravel 2003/05 XML messages", secrets: [key("username", "Username"), key("password", "Password")] },
   eqc_xml: { type: "ota", description: "Expedia QuickConnect XML", secrets: [key("username", "Username"), key("password", "Password")] },
-  json_rest_channel: { type: "ota", description: "Request-template driven JSON channel API", secrets: [key("apiKey", "API key")] },
+  json_rest_channel: { type: "ota", description: "Request-template driven JSON channel API", secrets: [key("apiKey", "API key"), key("webhookSecret", "Webhook secret (HMAC key or shared token of pushed bookings)", true)] },
   // messaging
   rest_simple: { type: "any", description: "Request-template driven REST call (SMS gateways, simple WhatsApp APIs)", secrets: [key("apiKey", "API key / token"), key("apiSecret", "API secret", true)] },
   meta_cloud_api: { type: "whatsapp", description: "WhatsApp Business Cloud API", secrets: [key("accessToken", "Access token"), key("appSecret", "App secret (webhook signature)", true), key("verifyToken", "Webhook verify token", true)] },

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { InvalidInputError, NotFoundError } from "../error.ts";
+import { InvalidInputError } from "../error.ts";
 import * as Event from "../event/index.ts";
 import { InvalidWebhookError, type GatewayStatus } from "../format/payment/engine.ts";
 import { paymentEngines } from "../format/payment/index.ts";
-import { ConditionFailedError, type Item, type Ports } from "../port.ts";
+import { ConditionFailedError, type Ports } from "../port.ts";
 import * as Payment from "../payment/index.ts";
 import { sendTo } from "../payment/gateway.ts";
 import { PaymentFormat } from "../payment/model.ts";
@@ -12,12 +12,14 @@ import type { Provider as ProviderRecord } from "../provider/record.ts";
 import { isSecretKey, mask } from "../secret/redact.ts";
 import { providerBySlug, secretsFor } from "./lookup.ts";
 import { InboundWebhook, type InboundStatus } from "./record.ts";
+import { inboundPk, load, mark } from "./stored.ts";
 import { inboundEventFor, normalizeOtaPush, parseMessageStatus } from "./routing.ts";
 import { verifiers } from "./verifiers/index.ts";
+import { resolveConfigRefs } from "./verifiers/util.ts";
 
 export { InboundWebhook, InboundStatus } from "./record.ts";
+export { processWith } from "./stored.ts";
 
-const inboundPk = (tenantId: string) => `INBOUND#${tenantId}`;
 /** Ids sort by arrival time (fixed-width base-36 milliseconds), so the id is also the sort key. */
 const timePart = (ms: number) => ms.toString(36).padStart(9, "0");
 const newId = (ms: number) => `whk_${timePart(ms)}_${randomUUID().slice(0, 8)}`;
@@ -83,6 +85,11 @@ export async function receive(
   };
 
   const signature = (provider.config.signature ?? {}) as { method?: string; params?: Record<string, unknown> };
+  // A pushed booking is a sale: an OTA channel's pushes are taken unsigned only when its record says so ("none").
+  if (provider.type === "ota" && !signature.method) {
+    await update({ status: "rejected", reason: "the channel's record names no signature method (config.signature); unsigned pushes are refused" });
+    return answer(401, id, { error: { code: "unverifiable", message: "this channel's pushes cannot be verified: set config.signature on its provider record" } });
+  }
   const method = (signature.method ?? "none") as keyof typeof verifiers;
   const verifier = verifiers[method];
   if (!verifier) {
@@ -97,7 +104,7 @@ export async function receive(
     url: request.url,
     query: request.query,
     secrets,
-    params: signature.params ?? {},
+    params: resolveConfigRefs(signature.params ?? {}, provider.config),
     nowMs: ports.clock.now(),
   });
   if (!verified.ok) {
@@ -108,7 +115,7 @@ export async function receive(
   let normalized: Record<string, unknown> & { eventId: string };
   try {
     const route = inboundEventFor(provider.type);
-    normalized = route === "inbound.message_status" ? parseMessageStatus(provider, request) : route === "inbound.ota" ? normalizeOtaPush(provider, request) : parse(provider, secrets, ports, request);
+    normalized = route === "inbound.message_status" ? parseMessageStatus(provider, request) : route === "inbound.ota" ? await normalizeOtaPush(provider, request) : parse(provider, secrets, ports, request);
   } catch (error) {
     const reason = error instanceof InvalidWebhookError || error instanceof InvalidInputError ? error.message : "the body could not be read";
     await update({ status: "malformed", reason });
@@ -158,33 +165,6 @@ export class PaymentNotKnownYetError extends Error {
   }
 }
 
-async function load(ports: Ports, tenantId: string, key: string): Promise<{ item: Item; record: InboundWebhook }> {
-  const item = await ports.store.get(inboundPk(tenantId), key);
-  if (!item) throw new NotFoundError(`inbound webhook ${key}`);
-  return { item, record: InboundWebhook.parse(item.data) };
-}
-
-/** Changes a stored webhook's record; `loaded` (what the caller just read) saves a read unless someone wrote since. */
-async function mark(
-  ports: Ports,
-  tenantId: string,
-  key: string,
-  change: (record: InboundWebhook) => Partial<InboundWebhook>,
-  loaded?: { item: Item; record: InboundWebhook },
-): Promise<void> {
-  let current = loaded;
-  for (;;) {
-    const { item, record } = current ?? (await load(ports, tenantId, key));
-    try {
-      await ports.store.put({ ...item, data: { ...record, ...change(record) } }, { ifVersion: item.version });
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      current = undefined;
-    }
-  }
-}
-
 /**
  * The settlement worker's step: match the webhook to its payment, confirm with the
  * gateway's status API where the provider record asks for it, and apply the
@@ -230,30 +210,6 @@ export async function settle(ports: Ports, tenantId: string, key: string, attemp
       }),
       loaded,
     );
-    throw error;
-  }
-}
-
-/**
- * A worker step for a stored webhook that is not a payment's (delivery statuses):
- * `apply` does the work; the record is marked processed, or failed and finally
- * dead when it throws (the queue retries, then dead-letters it).
- */
-export async function processWith(
-  ports: Ports,
-  tenantId: string,
-  key: string,
-  attempt: { receiveCount: number; maxReceiveCount: number },
-  apply: (record: InboundWebhook) => Promise<void>,
-): Promise<void> {
-  const { record } = await load(ports, tenantId, key);
-  if (record.status === "processed") return;
-  try {
-    await apply(record);
-    await mark(ports, tenantId, key, (current) => ({ status: "processed", attempts: current.attempts + 1, processedAt: new Date(ports.clock.now()).toISOString(), lastError: undefined }));
-  } catch (error) {
-    const last = attempt.receiveCount >= attempt.maxReceiveCount;
-    await mark(ports, tenantId, key, (current) => ({ status: (last ? "dead" : "failed") as InboundStatus, attempts: current.attempts + 1, lastError: error instanceof Error ? error.message : String(error) }));
     throw error;
   }
 }

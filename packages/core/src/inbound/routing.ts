@@ -1,5 +1,4 @@
 import { parseStatusWebhook } from "../format/messaging/status-webhook.ts";
-export { normalizeOtaPush } from "../format/ota/push.ts";
 import type { Provider } from "../provider/record.ts";
 
 /**
@@ -23,4 +22,14 @@ export function inboundEventFor(providerType: string): InboundEventType {
 export function parseMessageStatus(provider: Provider, request: { rawBody: string; headers: Record<string, string> }): Record<string, unknown> & { eventId: string } {
   const { eventId, updates } = parseStatusWebhook(provider, request);
   return { eventId, updates };
+}
+
+/**
+ * An OTA channel's push, normalized by its format. The OTA formats (an XML parser
+ * among them, ~80 KB minified) load on the first push, so the functions that take
+ * or settle payment and messaging webhooks never parse them at cold start.
+ */
+export async function normalizeOtaPush(provider: Provider, request: { rawBody: string; headers: Record<string, string> }): Promise<Record<string, unknown> & { eventId: string }> {
+  const { normalizeOtaPush: normalize } = await import("../format/ota/push.ts");
+  return normalize(provider, request);
 }

@@ -17,6 +17,7 @@ export { Message, MessageStatus, SendMessage, view, type MessageView } from "./r
 export { normalizePhone } from "./phone.ts";
 export { recipient, submit, type Submitted } from "./submit.ts";
 export { CreateTrigger, Trigger, UpdateTrigger, createTrigger, listTriggers, removeTrigger, updateTrigger } from "./triggers.ts";
+export { DEFAULT_RETENTION_DAYS, MessageSettings, getSettings, putSettings } from "./settings.ts";
 
 /**
  * Messages: SMS, WhatsApp and e-mail from per-tenant templates, queued to the

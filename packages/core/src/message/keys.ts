@@ -6,6 +6,8 @@ export const idempotencyPk = (tenantId: string, key: string) => `MSGIDEM#${tenan
 /** The vendor's message id → our message, for delivery-status webhooks. */
 export const providerRefPk = (providerId: string, providerMessageId: string) => `MSGREF#${providerId}#${providerMessageId}`;
 export const triggerPk = (tenantId: string) => `MSGTRIGGER#${tenantId}`;
+export const settingsPk = (tenantId: string) => `MSGSETTINGS#${tenantId}`;
+export const SETTINGS_SK = "SETTINGS";
 export const LOOKUP_SK = "LOOKUP";
 
 /** The channel a provider type serves; undefined for types that send no messages. */

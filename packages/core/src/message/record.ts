@@ -103,6 +103,8 @@ export const Message = z.object({
   source: z.object({ kind: z.enum(["api", "trigger"]), idempotencyKey: z.string().optional(), triggerId: z.string().optional(), eventId: z.string().optional() }),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** When the record (and its lookups) is dropped: the tenant's message retention from acceptance. */
+  retainUntil: z.string().optional(),
   sentAt: z.string().optional(),
   deliveredAt: z.string().optional(),
   readAt: z.string().optional(),

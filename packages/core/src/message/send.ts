@@ -13,6 +13,8 @@ import * as Template from "../template/index.ts";
 import type { Channel, Rendered } from "../template/index.ts";
 import { channelOf, LOOKUP_SK, providerRefPk, sameAddressKind } from "./keys.ts";
 import type { Message, MessageAttempt, MessageStatus } from "./record.ts";
+import { emitOutcome } from "./events.ts";
+import { ttlOf } from "./settings.ts";
 import { iso, load, mutate } from "./store.ts";
 
 /**
@@ -67,7 +69,11 @@ const RANK: Record<MessageStatus, number> = { queued: 0, sending: 1, unknown: 1,
 export async function process(ports: Ports, tenantId: string, messageId: string, delivery: { receiveCount: number; maxReceiveCount: number }): Promise<void> {
   for (let round = 0; round < 3; round += 1) {
     const { message } = await load(ports, tenantId, messageId);
-    if (FINAL.includes(message.status)) return;
+    if (FINAL.includes(message.status)) {
+      // Ended, perhaps by a worker that stopped before its event left.
+      await emitOutcome(ports, message);
+      return;
+    }
     if (message.status === "queued") {
       await sendQueued(ports, message, delivery);
       return;
@@ -222,7 +228,7 @@ async function claim(ports: Ports, message: Message, from: "queued" | "expired",
 }
 
 async function fail(ports: Ports, message: Message, reason: string, status: "failed" | "queued", source: "worker" | "recovery", extra: MessageAttempt[] = [], roundStart = Number.MAX_SAFE_INTEGER): Promise<void> {
-  await mutate(ports, message.tenantId, message.id, (current) => {
+  const { message: after, changed } = await mutate(ports, message.tenantId, message.id, (current) => {
     if (FINAL.includes(current.status)) return undefined;
     return {
       ...current,
@@ -234,6 +240,7 @@ async function fail(ports: Ports, message: Message, reason: string, status: "fai
       history: [...current.history, { status, at: iso(ports), source, detail: reason.slice(0, 500) }],
     };
   });
+  if (changed && after.status === "failed") await emitOutcome(ports, after);
 }
 
 async function sendQueued(ports: Ports, message: Message, delivery: { receiveCount: number; maxReceiveCount: number }): Promise<void> {
@@ -358,7 +365,7 @@ async function run(ports: Ports, message: Message, lease: string, chosen: Plan, 
   }
   const sent = result.value;
   if (sent.providerMessageId) {
-    await ports.store.put({ pk: providerRefPk(sent.provider.id, sent.providerMessageId), sk: LOOKUP_SK, data: { tenantId: message.tenantId, messageId: message.id } });
+    await ports.store.put({ pk: providerRefPk(sent.provider.id, sent.providerMessageId), sk: LOOKUP_SK, ttl: ttlOf(message), data: { tenantId: message.tenantId, messageId: message.id } });
   }
   const extra = skipped(ports, message, result.trail, called);
   await mutate(ports, message.tenantId, message.id, (current) => {

@@ -1,8 +1,9 @@
 import type { StatusUpdate } from "../format/messaging/index.ts";
-import * as Inbound from "../inbound/index.ts";
+import { processWith } from "../inbound/stored.ts";
 import type { Ports } from "../port.ts";
 import { LOOKUP_SK, providerRefPk } from "./keys.ts";
 import type { Message } from "./record.ts";
+import { emitOutcome } from "./events.ts";
 import { iso, mutate } from "./store.ts";
 
 /**
@@ -50,13 +51,15 @@ export function advance(message: Message, update: StatusUpdate, at: string): Mes
 
 export async function applyUpdate(ports: Ports, tenantId: string, messageId: string, update: StatusUpdate): Promise<boolean> {
   // A worker that still holds its claim keeps its lease: it settles its attempt itself.
-  const { changed } = await mutate(ports, tenantId, messageId, (current) => advance(current, update, iso(ports)));
+  const { message, changed } = await mutate(ports, tenantId, messageId, (current) => advance(current, update, iso(ports)));
+  // Also when nothing moved: a retried webhook finds the message ended, and the event the first try may have lost leaves now (its id is fixed).
+  await emitOutcome(ports, message);
   return changed;
 }
 
 /** The notify worker's step for `inbound.message_status`: every status of one stored webhook. */
 export async function applyStatusWebhook(ports: Ports, tenantId: string, inboundId: string, attempt: { receiveCount: number; maxReceiveCount: number }): Promise<void> {
-  await Inbound.processWith(ports, tenantId, inboundId, attempt, async (record) => {
+  await processWith(ports, tenantId, inboundId, attempt, async (record) => {
     const updates = (Array.isArray(record.normalized?.updates) ? record.normalized.updates : []) as StatusUpdate[];
     const missing: string[] = [];
     for (const update of updates) {

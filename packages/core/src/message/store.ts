@@ -3,6 +3,7 @@ import { NotFoundError } from "../error.ts";
 import { ConditionFailedError, type Item, type Ports } from "../port.ts";
 import { messagePk } from "./keys.ts";
 import { Message } from "./record.ts";
+import { ttlOf } from "./settings.ts";
 
 /** Reading and changing message records: conditional writes, retried on a concurrent change. */
 
@@ -37,7 +38,7 @@ export async function mutate(ports: Ports, tenantId: string, messageId: string, 
     if (!next) return { message, changed: false };
     const parsed = Message.parse({ ...next, updatedAt: iso(ports) });
     try {
-      await ports.store.put({ pk: item.pk, sk: item.sk, data: parsed }, { ifVersion: item.version });
+      await ports.store.put({ pk: item.pk, sk: item.sk, ttl: ttlOf(parsed), data: parsed }, { ifVersion: item.version });
       return { message: parsed, changed: true };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;

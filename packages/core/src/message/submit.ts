@@ -9,10 +9,16 @@ import * as Template from "../template/index.ts";
 import { channelOf, idempotencyPk, LOOKUP_SK, messagePk } from "./keys.ts";
 import { normalizePhone } from "./phone.ts";
 import { MAX_ATTACHMENT_BYTES, Message, SendMessage } from "./record.ts";
+import { emitOutcome } from "./events.ts";
+import { getSettings, retainUntil, ttlOf, type MessageSettings } from "./settings.ts";
 import { iso, load, newMessageId } from "./store.ts";
 
-/** How long an Idempotency-Key is remembered. */
+/** How long an Idempotency-Key is remembered: a week, or less when messages are kept less (the claim holds a hash of the body). */
 const IDEMPOTENCY_TTL_SECONDS = 7 * 86_400;
+
+function claimTtl(ports: Ports, settings: MessageSettings): number {
+  return Math.floor(ports.clock.now() / 1000) + Math.min(IDEMPOTENCY_TTL_SECONDS, settings.retentionDays * 86_400);
+}
 
 function hashBody(body: unknown): string {
   return createHash("sha256").update(JSON.stringify(body)).digest("hex");
@@ -74,12 +80,13 @@ export async function submit(
   const attachments = checkAttachments(body.channel, body.attachments);
   const bodyHash = hashBody({ ...body, to, locationId });
 
+  const settings = await getSettings(ports, tenantId);
   const idemPk = idempotencyPk(tenantId, options.idempotencyKey);
   let claim = await ports.store.get(idemPk, LOOKUP_SK);
   if (!claim) {
     try {
       claim = await ports.store.put(
-        { pk: idemPk, sk: LOOKUP_SK, ttl: Math.floor(ports.clock.now() / 1000) + IDEMPOTENCY_TTL_SECONDS, data: { bodyHash, messageId: newMessageId(ports.clock.now()) } },
+        { pk: idemPk, sk: LOOKUP_SK, ttl: claimTtl(ports, settings), data: { bodyHash, messageId: newMessageId(ports.clock.now()) } },
         { ifNotExists: true },
       );
     } catch (error) {
@@ -125,10 +132,11 @@ export async function submit(
     source: options.source,
     createdAt: at,
     updatedAt: at,
+    retainUntil: retainUntil(settings, ports.clock.now()),
   });
   const envelope = Event.create({ type: "message.send", id: `evt_${messageId}`, tenantId, locationId, data: { messageId } });
   try {
-    await ports.store.put({ pk: messagePk(tenantId), sk: messageId, data: message, outbox: envelope }, { ifNotExists: true });
+    await ports.store.put({ pk: messagePk(tenantId), sk: messageId, ttl: ttlOf(message), data: message, outbox: envelope }, { ifNotExists: true });
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
     return { message: (await load(ports, tenantId, messageId)).message, replayed: true };
@@ -149,12 +157,13 @@ export async function recordRefused(
   options: { idempotencyKey: string; source: Message["source"] },
   reason: string,
 ): Promise<void> {
+  const settings = await getSettings(ports, tenantId);
   const idemPk = idempotencyPk(tenantId, options.idempotencyKey);
   let claim = await ports.store.get(idemPk, LOOKUP_SK);
   if (!claim) {
     try {
       claim = await ports.store.put(
-        { pk: idemPk, sk: LOOKUP_SK, ttl: Math.floor(ports.clock.now() / 1000) + IDEMPOTENCY_TTL_SECONDS, data: { bodyHash: "refused", messageId: newMessageId(ports.clock.now()) } },
+        { pk: idemPk, sk: LOOKUP_SK, ttl: claimTtl(ports, settings), data: { bodyHash: "refused", messageId: newMessageId(ports.clock.now()) } },
         { ifNotExists: true },
       );
     } catch (error) {
@@ -165,7 +174,9 @@ export async function recordRefused(
   if (!claim) return;
   // The claim may come from an accepted attempt (then its message exists) or a refused one.
   const messageId = String(claim.data.messageId);
-  if (await ports.store.get(messagePk(tenantId), messageId)) return;
+  const existing = await ports.store.get(messagePk(tenantId), messageId);
+  // Written before, perhaps by an attempt that stopped before its event left.
+  if (existing) return emitOutcome(ports, Message.parse(existing.data));
   const at = iso(ports);
   const message = Message.parse({
     id: messageId,
@@ -184,10 +195,13 @@ export async function recordRefused(
     createdAt: at,
     updatedAt: at,
     failedAt: at,
+    retainUntil: retainUntil(settings, ports.clock.now()),
   });
   try {
-    await ports.store.put({ pk: messagePk(tenantId), sk: messageId, data: message }, { ifNotExists: true });
+    await ports.store.put({ pk: messagePk(tenantId), sk: messageId, ttl: ttlOf(message), data: message }, { ifNotExists: true });
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
+    return;
   }
+  await emitOutcome(ports, message);
 }

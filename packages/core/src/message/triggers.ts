@@ -4,7 +4,8 @@ import * as Audit from "../audit/index.ts";
 import { DomainError, InvalidInputError, NotFoundError } from "../error.ts";
 import type { Envelope } from "../event/envelope.ts";
 import { scalar, valueAtPath } from "../format/path.ts";
-import * as Payment from "../payment/index.ts";
+import { paymentPk, paymentSk } from "../payment/keys.ts";
+import { Payment } from "../payment/record.ts";
 import { ConditionFailedError, type Ports } from "../port.ts";
 import { FeatureKey } from "../provider/features.ts";
 import { Channel, Locale, ParamName, TemplateName } from "../template/record.ts";
@@ -105,11 +106,9 @@ export async function removeTrigger(ports: Ports, principal: Principal, id: stri
 async function contextOf(ports: Ports, envelope: Envelope): Promise<Record<string, unknown>> {
   const data = envelope.data;
   if (envelope.type.startsWith("payment.") && typeof data.paymentId === "string") {
-    const payment = await Payment.get(ports, envelope.tenantId, data.paymentId).catch((error: unknown) => {
-      if (error instanceof NotFoundError) return undefined;
-      throw error;
-    });
-    return { ...data, ...(payment ? { payment } : {}) };
+    // Read directly, not through the payment module, whose gateway engines would join the notify worker's bundle.
+    const item = await ports.store.get(paymentPk(envelope.tenantId), paymentSk(data.paymentId));
+    return { ...data, ...(item ? { payment: Payment.parse(item.data) } : {}) };
   }
   return data;
 }

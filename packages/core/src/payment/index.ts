@@ -22,11 +22,25 @@ function hashBody(body: unknown): string {
   return createHash("sha256").update(JSON.stringify(body)).digest("hex");
 }
 
-/** Index attributes: pending payments by expiry for reconciliation; none once settled. */
+/** How long a payment whose gateway names no expiry may stay pending, unless the record's `config.defaultExpiryMinutes` says otherwise. */
+export const DEFAULT_EXPIRY_MINUTES = 24 * 60;
+
+/** The record's window for a payment with no expiry of its own. */
+export function defaultExpiryMs(config: Record<string, unknown>): number {
+  const minutes = config.defaultExpiryMinutes;
+  return (typeof minutes === "number" && Number.isFinite(minutes) && minutes > 0 ? minutes : DEFAULT_EXPIRY_MINUTES) * 60_000;
+}
+
+/** When reconciliation may ask about a still-pending payment (payments stored before reconcileAfter existed get the default window). */
+export function reconcileAfterOf(payment: Pick<Payment, "reconcileAfter" | "expiresAt" | "createdAt">): string {
+  return payment.reconcileAfter ?? payment.expiresAt ?? new Date(Date.parse(payment.createdAt) + DEFAULT_EXPIRY_MINUTES * 60_000).toISOString();
+}
+
+/** Index attributes: pending payments by the time reconciliation may ask about them; none once settled. */
 function indexFor(payment: Payment): Pick<Item, "gsi1pk" | "gsi1sk"> {
   if (payment.unreconciled) return { gsi1pk: UNRECONCILED_INDEX(payment.tenantId), gsi1sk: payment.unreconciled.at };
   if (payment.status !== "pending") return {};
-  return { gsi1pk: PENDING_INDEX, gsi1sk: `${payment.expiresAt ?? payment.createdAt}#${payment.tenantId}#${payment.id}` };
+  return { gsi1pk: PENDING_INDEX, gsi1sk: `${reconcileAfterOf(payment)}#${payment.tenantId}#${payment.id}` };
 }
 
 async function write(ports: Ports, payment: Payment, version: number | undefined): Promise<Item> {
@@ -162,6 +176,7 @@ async function createAtGateway(ports: Ports, principal: Principal, body: CreateP
   );
   const created = result.value;
   const at = iso(ports);
+  const expiresAt = body.expiresAt ?? created.expiresAt;
   const payment = Payment.parse({
     id: paymentId,
     tenantId: principal.tenantId,
@@ -174,7 +189,8 @@ async function createAtGateway(ports: Ports, principal: Principal, body: CreateP
     customer: body.customer,
     items: body.items,
     returnUrl: body.returnUrl,
-    expiresAt: body.expiresAt ?? created.expiresAt,
+    expiresAt,
+    reconcileAfter: expiresAt ? new Date(Date.parse(expiresAt)).toISOString() : new Date(ports.clock.now() + defaultExpiryMs(result.provider.config)).toISOString(),
     providerId: result.provider.id,
     providerSlug: result.provider.slug,
     format: result.provider.apiFormat,

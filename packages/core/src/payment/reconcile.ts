@@ -4,9 +4,9 @@ import * as Provider from "../provider/index.ts";
 import { sendTo } from "./gateway.ts";
 import { PENDING_INDEX } from "./keys.ts";
 import { Payment } from "./record.ts";
-import { applyStatus, flag } from "./index.ts";
+import { applyStatus, flag, reconcileAfterOf } from "./index.ts";
 
-/** How long past its expiry a payment may stay pending at the gateway before a person is asked to look. */
+/** How long past its expiry (or default window) a payment may stay pending at the gateway before a person is asked to look. */
 const STALE_MS = 60 * 60_000;
 
 export interface ReconcileResult {
@@ -17,7 +17,8 @@ export interface ReconcileResult {
 }
 
 /**
- * Asks each gateway about payments still pending past their expiry, settles what
+ * Asks each gateway about payments still pending past their expiry (a payment
+ * whose gateway named none: past the record's default window), settles what
  * the gateway settled, and flags disagreements (a different amount, a payment
  * stuck pending long after expiry, a gateway that cannot be asked).
  */
@@ -41,14 +42,15 @@ export async function reconcile(ports: Ports, options: { limit?: number } = {}):
       const applied = await applyStatus(ports, payment.tenantId, payment.id, gateway, "reconciliation");
       if (applied.moved) {
         result.settled += 1;
-      } else if (gateway.status === "pending" && now - Date.parse(payment.expiresAt ?? payment.createdAt) > STALE_MS) {
-        await flag(ports, payment.tenantId, payment.id, "still pending at the gateway more than an hour after it expired", gateway.rawStatus);
+      } else if (gateway.status === "pending" && now - Date.parse(reconcileAfterOf(payment)) > STALE_MS) {
+        const after = payment.expiresAt ? "it expired" : "its default expiry window (the record's config.defaultExpiryMinutes) ended";
+        await flag(ports, payment.tenantId, payment.id, `still pending at the gateway more than an hour after ${after}`, gateway.rawStatus);
         result.flagged += 1;
       }
     } catch (error) {
       result.errors += 1;
       // A passing outage is retried on the next run; only a payment already stale needs a person.
-      if (now - Date.parse(payment.expiresAt ?? payment.createdAt) > STALE_MS) {
+      if (now - Date.parse(reconcileAfterOf(payment)) > STALE_MS) {
         await flag(ports, payment.tenantId, payment.id, `the gateway could not be asked: ${error instanceof Error ? error.message : String(error)}`);
         result.flagged += 1;
       }

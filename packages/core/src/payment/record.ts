@@ -59,6 +59,11 @@ export const Payment = z.object({
   items: CreatePayment.shape.items,
   returnUrl: z.string().optional(),
   expiresAt: z.string().optional(),
+  /**
+   * When reconciliation starts asking the gateway about the payment if it is still
+   * pending: its expiry, else creation plus the record's `config.defaultExpiryMinutes`.
+   */
+  reconcileAfter: z.string().optional(),
   providerId: z.string(),
   providerSlug: z.string(),
   format: PaymentFormat,

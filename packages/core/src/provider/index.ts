@@ -10,6 +10,7 @@ import { actorOf, type Principal } from "../tenant/model.ts";
 import { mappingsUsing } from "./features.ts";
 import { providerPk, providerSk, slugPk } from "./keys.ts";
 import { CreateProvider, Provider, UpdateProvider, type LastTest, type ProviderView } from "./record.ts";
+import { warningsOf } from "./warnings.ts";
 
 export { CreateProvider, Provider, UpdateProvider, type ProviderView } from "./record.ts";
 export { ProviderType, Slug } from "./types.ts";
@@ -23,7 +24,7 @@ export function webhookUrl(ports: Ports, provider: Pick<Provider, "type" | "slug
 
 export function view(ports: Ports, provider: Provider): ProviderView {
   const { secretBox, ...rest } = provider;
-  return { ...rest, secrets: secretBox?.hints ?? {}, webhookUrl: webhookUrl(ports, provider) };
+  return { ...rest, secrets: secretBox?.hints ?? {}, webhookUrl: webhookUrl(ports, provider), warnings: warningsOf(provider) };
 }
 
 function slugify(name: string): string {

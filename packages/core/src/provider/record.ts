@@ -44,8 +44,8 @@ export const Provider = z.object({
 });
 export type Provider = z.infer<typeof Provider>;
 
-/** What the API returns: secrets only as masked hints. */
-export type ProviderView = Omit<Provider, "secretBox"> & { secrets: Record<string, string>; webhookUrl: string };
+/** What the API returns: secrets only as masked hints, and what the owner should look at (provider/warnings.ts). */
+export type ProviderView = Omit<Provider, "secretBox"> & { secrets: Record<string, string>; webhookUrl: string; warnings: string[] };
 
 const Secrets = z.record(z.string().min(1).max(64), z.string().min(1, "a secret cannot be empty; leave it out to keep the stored one").max(8192));
 

@@ -7,8 +7,9 @@ import { httpStream } from "../middleware/http-stream.ts";
  * `data: {"delta":"..."}` per piece of text, then `data: {"done":true, ...}` with
  * the provider, model, usage and finish reason (or `event: error` with the usual
  * problem body if the provider fails mid-answer). Served by `chatStream` where
- * the runtime can stream (the local runtime); behind API Gateway (`chat`), the
- * same events arrive together once the answer is complete.
+ * the runtime can stream (the local runtime; on AWS the route's Function URL);
+ * behind API Gateway (`chat`), the same events arrive together once the answer
+ * is complete.
  */
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };

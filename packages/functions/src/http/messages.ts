@@ -34,6 +34,15 @@ export const adminResend = http({ auth: { role: "admin" }, params: Id }, async (
   body: await Message.resend(ports, principal.tenantId, params.id, actorOf(principal)),
 }));
 
+/** How long messages (personal data) are kept: `{ retentionDays }`, 90 unless set. */
+export const getSettings = http({ auth: { role: "viewer" } }, async ({ ports, principal }) => ({
+  body: await Message.getSettings(ports, principal.tenantId),
+}));
+
+export const putSettings = http({ auth: { role: "admin" }, body: Message.MessageSettings }, async ({ ports, principal, body }) => ({
+  body: await Message.putSettings(ports, principal, body),
+}));
+
 export const listTriggers = http({ auth: { role: "viewer" } }, async ({ ports, principal }) => ({
   body: { items: await Message.listTriggers(ports, principal.tenantId) },
 }));

@@ -55,6 +55,11 @@ export const inboundList = http(
   async ({ ports, principal, query }) => ({ body: await Inbound.list(ports, principal.tenantId, query) }),
 );
 
+/** One stored webhook as it arrived: raw body, headers (credentials masked), status and why. */
+export const inboundGet = http({ auth: { role: "viewer" }, params: Id }, async ({ ports, principal, params }) => ({
+  body: await Inbound.get(ports, principal.tenantId, params.id),
+}));
+
 export const inboundReplay = http({ auth: { role: "admin" }, params: Id }, async ({ ports, principal, params }) => ({
   status: 202,
   body: await Inbound.replay(ports, principal.tenantId, params.id),

@@ -2,11 +2,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { prepare, requestIds, toProblem, toResult, type Reply, type Request, type Schemas } from "./http.ts";
 
 /**
- * Handlers that answer as they go (server-sent events). API Gateway HTTP APIs
- * buffer every answer, so such a handler is served by the local runtime's
- * streaming path (`stream` in the route table); on AWS it needs a Lambda
- * Function URL in RESPONSE_STREAM mode, where `awslambda.streamifyResponse`
- * and `HttpResponseStream.from` would adapt the Lambda stream to this sink.
+ * Handlers that answer as they go (server-sent events), named by `stream` in the
+ * route table. API Gateway HTTP APIs buffer every answer, so such a handler is
+ * served by the local runtime's streaming path and, on AWS, by a Lambda Function
+ * URL in RESPONSE_STREAM mode (middleware/function-url.ts); both write through
+ * middleware/stream-sink.ts.
  */
 
 /** Where a streaming handler writes. Nothing is sent before `start`. */
@@ -21,7 +21,8 @@ export interface ResponseSink {
 
 export type StreamingHttpHandler = (event: APIGatewayProxyEventV2, sink: ResponseSink) => Promise<void>;
 
-function writeWhole(sink: ResponseSink, result: APIGatewayProxyStructuredResultV2): void {
+/** Sends a whole (non-streamed) answer through a sink. */
+export function writeWhole(sink: ResponseSink, result: APIGatewayProxyStructuredResultV2): void {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   sink.start(result.statusCode ?? 200, headers);

@@ -16,6 +16,7 @@ import {
   SelectValue,
   Switch,
   Text,
+  TextArea,
   TextField,
   type ButtonProps,
   type Key,
@@ -121,17 +122,40 @@ interface FieldProps {
   inputMode?: "numeric" | "text" | "url" | "email";
 }
 
+function Description({ text }: { text?: string }) {
+  return text ? (
+    <Text slot="description" className="field-description">
+      {text}
+    </Text>
+  ) : null;
+}
+
 export function Field({ label, description, errorMessage: fieldError, type = "text", inputMode, placeholder, ...props }: FieldProps) {
   return (
     <TextField {...props} type={type} className="field" isInvalid={fieldError ? true : undefined}>
       <Label>{label}</Label>
       <Input placeholder={placeholder} inputMode={inputMode} />
-      {description ? (
-        <Text slot="description" className="field-description">
-          {description}
-        </Text>
-      ) : null}
+      <Description text={description} />
       <FieldError className="field-error">{fieldError}</FieldError>
+    </TextField>
+  );
+}
+
+/** Several lines of text (a template's body, JSON, one room type a line). */
+export function TextAreaField({
+  label,
+  value,
+  onChange,
+  description,
+  isRequired,
+  isReadOnly,
+  rows = 4,
+}: Pick<FieldProps, "label" | "value" | "onChange" | "description" | "isRequired"> & { isReadOnly?: boolean; rows?: number }) {
+  return (
+    <TextField className="field" value={value} onChange={onChange} isRequired={isRequired} isReadOnly={isReadOnly}>
+      <Label>{label}</Label>
+      <TextArea rows={rows} className="textarea" spellCheck={false} />
+      <Description text={description} />
     </TextField>
   );
 }
@@ -157,11 +181,7 @@ export function SecretField({ label, value, onChange, description, isRequired, n
           {visible ? t("secret.hideShort") : t("secret.showShort")}
         </AriaButton>
       </div>
-      {description ? (
-        <Text slot="description" className="field-description">
-          {description}
-        </Text>
-      ) : null}
+      <Description text={description} />
     </TextField>
   );
 }
@@ -206,11 +226,7 @@ export function SelectField({
           ▾
         </span>
       </AriaButton>
-      {description ? (
-        <Text slot="description" className="field-description">
-          {description}
-        </Text>
-      ) : null}
+      <Description text={description} />
       <Popover className="popover">
         <ListBox className="listbox">
           {options.map((option) => (
@@ -336,6 +352,21 @@ export function OnceValue({ value, note }: { value: string; note: string }) {
         <CopyButton value={value} />
       </div>
     </div>
+  );
+}
+
+/** In a dialog: a value shown once, and the way on once it is stored. */
+export function OnceValueStep({ value, note, onDone }: { value: string; note: string; onDone: () => void }) {
+  const t = useT();
+  return (
+    <>
+      <OnceValue value={value} note={note} />
+      <div className="dialog-actions">
+        <Button variant="primary" onPress={onDone}>
+          {t("keys.stored")}
+        </Button>
+      </div>
+    </>
   );
 }
 

@@ -72,3 +72,12 @@ export function useFormat(): Formatters {
   const timeZone = useMe()?.tenant.timeZone ?? "Asia/Jakarta";
   return useMemo(() => makeFormatters(locale, timeZone), [locale, timeZone]);
 }
+
+/** JSON indented for reading; anything else as it is. */
+export function prettyJson(text: string): string {
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}

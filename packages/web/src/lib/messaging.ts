@@ -1,74 +1,14 @@
 /** Shapes of the messaging API (packages/core/src/message, packages/core/src/template) the admin app reads. */
+import type { MessageStatus } from "@sambung/core/message/record";
+import type { Channel, ParamType } from "@sambung/core/template/record";
+import { valuesOf } from "./types.ts";
 
-export const CHANNELS = ["email", "whatsapp", "sms"] as const;
-export type Channel = (typeof CHANNELS)[number];
+export type { MessageStatus, MessageView } from "@sambung/core/message/record";
+export type { Channel, ParamSpec as TemplateParam, Template as MessageTemplate } from "@sambung/core/template/record";
+export type { Rendered } from "@sambung/core/template/render";
 
-export const MESSAGE_STATUSES = ["queued", "sending", "sent", "delivered", "failed", "unknown"] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const CHANNELS = valuesOf<Channel>({ email: true, whatsapp: true, sms: true });
 
-export interface MessageAttempt {
-  number: number;
-  providerId: string;
-  providerSlug: string;
-  channel: Channel;
-  role: "primary" | "fallback" | "direct";
-  status: "sending" | "sent" | "failed" | "unknown";
-  startedAt: string;
-  finishedAt?: string;
-  providerMessageId?: string;
-  error?: string;
-  errorCode?: string;
-  httpStatus?: number;
-  delivery?: "no" | "maybe" | "yes";
-}
+export const MESSAGE_STATUSES = valuesOf<MessageStatus>({ queued: true, sending: true, sent: true, delivered: true, failed: true, unknown: true });
 
-export interface MessageView {
-  id: string;
-  featureKey: string;
-  channel: Channel;
-  deliveredChannel?: Channel;
-  to: string;
-  template: string;
-  locale: string;
-  status: MessageStatus;
-  providerSlug?: string;
-  providerMessageId?: string;
-  usedFallback: boolean;
-  attempts: MessageAttempt[];
-  history: { status: MessageStatus; at: string; source: string; rawStatus?: string; detail?: string }[];
-  error?: string;
-  source: { kind: "api" | "trigger"; triggerId?: string; eventId?: string };
-  createdAt: string;
-  sentAt?: string;
-  deliveredAt?: string;
-  readAt?: string;
-}
-
-export const PARAM_TYPES = ["string", "number", "date", "datetime", "url", "email", "phone"] as const;
-
-export interface TemplateParam {
-  name: string;
-  type: (typeof PARAM_TYPES)[number];
-  required: boolean;
-}
-
-export interface MessageTemplate {
-  id: string;
-  name: string;
-  channel: Channel;
-  locale: string;
-  description?: string;
-  params: TemplateParam[];
-  subject?: string;
-  text: string;
-  html?: string;
-  whatsapp?: { name: string; language: string; body: string[]; header: string[] };
-  updatedAt: string;
-}
-
-export interface Rendered {
-  subject?: string;
-  text: string;
-  html?: string;
-  whatsapp?: { name: string; language: string; body: { name: string; value: string }[] };
-}
+export const PARAM_TYPES = valuesOf<ParamType>({ string: true, number: true, date: true, datetime: true, url: true, email: true, phone: true });

@@ -1,378 +1,116 @@
-/** Shapes of the admin API's answers (mirrors of the zod schemas in packages/core). */
+/**
+ * Shapes of the admin API's answers: core's own types, imported type-only so the
+ * browser bundle gets none of core's code (zod, Node modules). What core has no
+ * name for is put together here from its parts, or from the function's answer.
+ */
+import type { QueueDeadLetters } from "@sambung/core/event/dead-letters";
+import type { DeadDeliveries } from "@sambung/core/outbound/deliveries";
+import type { DeliveryStatus, SubscriptionView } from "@sambung/core/outbound/model";
+import type { FormatId, FormatSpec } from "@sambung/core/format/catalog";
+import type { InboundStatus } from "@sambung/core/inbound/record";
+import type { get as getFeatures } from "@sambung/core/provider/features";
+import type { ProviderView } from "@sambung/core/provider/record";
+import type { ProviderType } from "@sambung/core/provider/types";
+import type { ApiScope, Principal, Tenant, User } from "@sambung/core/tenant/model";
 
-export const PROVIDER_TYPES = [
-  "payment",
-  "ota",
-  "sms",
-  "whatsapp",
-  "mail",
-  "storage",
-  "captcha",
-  "ai",
-  "door_lock",
-  "rate_shopper",
-  "marketplace",
-  "accounting_export",
-  "other",
-] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
+export type { AuditEntry } from "@sambung/core/audit/index";
+export type { QueueDeadLetters as DeadLetterQueue } from "@sambung/core/event/dead-letters";
+export type { CatalogEntry } from "@sambung/core/event/describe";
+export type { InboundStatus, InboundWebhook } from "@sambung/core/inbound/record";
+export type { DeadDeliveries } from "@sambung/core/outbound/deliveries";
+export type { DeliveryStatus, DeliveryView as Delivery, RedriveJob, SubscriptionView as Subscription } from "@sambung/core/outbound/model";
+export type { PaymentStatus } from "@sambung/core/payment/model";
+export type { Payment } from "@sambung/core/payment/record";
+export type { DeadLetter, Page } from "@sambung/core/port";
+export type { Preset } from "@sambung/core/preset/schema";
+export type { LastTest } from "@sambung/core/provider/record";
+export type { ProviderType } from "@sambung/core/provider/types";
+export type { BreakerStatus } from "@sambung/core/resilience/breaker";
+export type { CallRecord } from "@sambung/core/telemetry/call-log";
+export type { HealthReport, ProviderHealth } from "@sambung/core/telemetry/health";
+export type { Window as HealthWindow } from "@sambung/core/telemetry/rollup";
+export type { ApiKey, ApiScope, Location } from "@sambung/core/tenant/model";
 
-export type Role = "viewer" | "admin" | "owner";
+/** What an API function resolves to, as the handler sends it. */
+export type Answer<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
 
-export interface Tenant {
-  id: string;
-  name: string;
-  timeZone: string;
-  locale: "en" | "id";
-  createdAt: string;
+/**
+ * Every value of a core union, in the order the app lists them. A record, so
+ * that a value core adds (or drops) fails the type check here, not at run time.
+ */
+export function valuesOf<T extends string>(record: Record<T, true>): T[] {
+  return Object.keys(record) as T[];
 }
 
-export type Principal =
-  | { kind: "user"; userId: string; email: string; tenantId: string; role: Role; superadmin: boolean }
-  | { kind: "apiKey"; keyId: string; tenantId: string };
+export const PROVIDER_TYPES = valuesOf<ProviderType>({
+  payment: true,
+  ota: true,
+  sms: true,
+  whatsapp: true,
+  mail: true,
+  storage: true,
+  captcha: true,
+  ai: true,
+  door_lock: true,
+  rate_shopper: true,
+  marketplace: true,
+  accounting_export: true,
+  other: true,
+});
 
+export const API_SCOPES = valuesOf<ApiScope>({ "*": true, payments: true, events: true, messages: true, ari: true, files: true, captcha: true, ai: true });
+
+export const DELIVERY_STATUSES = valuesOf<DeliveryStatus>({ pending: true, attempting: true, delivered: true, dead: true });
+
+export const INBOUND_STATUSES = valuesOf<InboundStatus>({
+  received: true,
+  rejected: true,
+  malformed: true,
+  duplicate: true,
+  accepted: true,
+  processed: true,
+  failed: true,
+  dead: true,
+});
+
+/** GET /api/auth/me. */
 export interface Me {
   principal: Principal;
   tenant: Tenant;
 }
 
+/** POST /api/auth/login and /api/auth/setup. */
 export interface SessionAnswer {
   token: string;
   expiresIn: number;
-  user: { id: string; email: string; role: Role; superadmin: boolean };
+  user: User;
 }
 
-export interface Location {
-  id: string;
-  tenantId: string;
-  name: string;
-  code?: string;
-  timeZone?: string;
-  createdAt: string;
-}
-
-export interface LastTest {
-  status: "never" | "ok" | "failed";
-  at?: string;
-  message?: string;
-  latencyMs?: number;
-}
-
-export interface Provider {
-  id: string;
-  tenantId: string;
-  locationId?: string;
-  type: ProviderType;
-  name: string;
-  slug: string;
-  apiFormat: string;
-  baseUrl: string;
-  sandboxBaseUrl?: string;
-  testMode: boolean;
-  headers: Record<string, string>;
-  config: Record<string, unknown>;
-  capabilities: string[];
-  active: boolean;
-  isDefault: boolean;
-  displayOrder: number;
-  lastTest: LastTest;
-  notes?: string;
-  presetId?: string;
-  createdBy: string;
-  createdAt: string;
-  updatedBy: string;
-  updatedAt: string;
-  /** Masked hints, `••••1234`: the secrets themselves never come back. */
-  secrets: Record<string, string>;
-  webhookUrl: string;
+export type Provider = ProviderView & {
   /** In a location's list: a whole-business provider the location inherits. */
   inherited?: boolean;
-}
+};
 
 export interface ProviderList {
   items: Provider[];
   counts: Partial<Record<ProviderType, number>>;
 }
 
-export interface Preset {
-  id: string;
-  type: ProviderType;
-  name: string;
-  vendor: string;
-  apiFormat: string;
-  description: string;
-  docsUrl: string;
-  baseUrl: { production: string; sandbox?: string };
-  capabilities: string[];
-  notes?: string;
-}
+/** GET /api/admin/formats. */
+export type Format = FormatSpec & { id: FormatId };
 
-export interface SecretField {
-  name: string;
-  label: string;
-  optional?: boolean;
-}
+/** GET /api/admin/features: the tenant's and the location's mappings, and what the location effectively uses. */
+export type Features = Answer<typeof getFeatures>;
 
-export interface Format {
-  id: string;
-  type: ProviderType | "any";
-  description: string;
-  secrets: SecretField[];
-}
-
-export interface Mapping {
-  featureKey: string;
-  scope: string;
-  primaryProviderId: string;
-  fallbackProviderId?: string;
-  updatedBy: string;
-  updatedAt: string;
-  inherited?: boolean;
-}
-
-export interface Features {
-  tenant: Mapping[];
-  location: Mapping[];
-  effective: Mapping[];
-}
-
-export interface AuditEntry {
-  id: string;
-  actor: string;
-  action: string;
-  target: string;
-  changed: string[];
-  at: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  cursor?: string;
-}
-
-export type ApiScope = "payments" | "events" | "messages" | "ari" | "files" | "captcha" | "ai" | "*";
-export const API_SCOPES: ApiScope[] = ["*", "payments", "events", "messages", "ari", "files", "captcha", "ai"];
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: ApiScope[];
-  rateLimitPerMinute: number;
-  locationId?: string;
-  revokedAt?: string;
-  lastUsedAt?: string;
-  createdBy: string;
-  createdAt: string;
-}
-
-export interface DeadLetter {
-  id: string;
-  body: string;
-  receiveCount: number;
-  sentAt: number;
-  deadAt?: number;
-}
-
-export interface DeadLetterQueue {
-  queue: string;
-  dead: number;
-  oldestAgeSeconds: number;
-  visible: number;
-  inFlight: number;
-  delayed: number;
-  sample: DeadLetter[];
-}
-
-export interface Attempt {
-  n: number;
-  at: string;
-  dueAt?: string;
-  outcome: "delivered" | "failed";
-  status?: number;
-  latencyMs?: number;
-  response?: string;
-  error?: string;
-}
-
-export type DeliveryStatus = "pending" | "attempting" | "delivered" | "dead";
-export const DELIVERY_STATUSES: DeliveryStatus[] = ["pending", "attempting", "delivered", "dead"];
-
-export interface Delivery {
-  id: string;
-  subscriptionId: string;
-  eventId: string;
-  eventType: string;
-  occurredAt: string;
-  status: DeliveryStatus;
-  webhookId: string;
-  nextAttemptAt?: string;
-  attempts: Attempt[];
-  totalAttempts: number;
-  deliveredAt?: string;
-  deadAt?: string;
-  deadReason?: string;
-  redrives: number;
-  lastRedrive?: { at: string; by: string; jobId?: string };
-  createdAt: string;
-  updatedAt: string;
-  payload?: unknown;
-}
-
-export interface DeadDeliveries {
-  tenantId: string;
-  dead: number;
-  oldestAgeSeconds: number;
-  sample: Delivery[];
-  truncated: boolean;
-}
-
+/** GET /api/admin/dlq. */
 export interface DlqAnswer {
-  queues: DeadLetterQueue[];
+  queues: QueueDeadLetters[];
   /** Present once outgoing webhooks exist: the tenant's dead deliveries. */
   deliveries?: DeadDeliveries;
 }
 
-export interface RedriveJob {
-  id: string;
-  status: "running" | "done";
-  scanned: number;
-  redriven: number;
-  skipped: number;
-  more: boolean;
-  createdAt: string;
-  finishedAt?: string;
-}
-
-export interface Subscription {
-  id: string;
-  url: string;
-  eventTypes: string[];
-  description?: string;
-  active: boolean;
-  rateLimitPerSecond?: number;
-  ordered: boolean;
-  /** Masked: ••••abcd. */
-  secret: string;
-  previousSecrets: { secret: string; expiresAt: string }[];
-  disabledAt?: string;
-  disabledReason?: string;
-  failingSince?: string;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface SubscriptionWithSecret extends Subscription {
+/** A new or rotated subscription: its signing secret, shown once. */
+export interface SubscriptionWithSecret extends SubscriptionView {
   signingSecret: string;
   note: string;
-}
-
-export interface CatalogEntry {
-  type: string;
-  description: string;
-  publishable: boolean;
-  subscribable: boolean;
-}
-
-export type InboundStatus = "received" | "rejected" | "malformed" | "duplicate" | "accepted" | "processed" | "failed" | "dead";
-export const INBOUND_STATUSES: InboundStatus[] = ["received", "rejected", "malformed", "duplicate", "accepted", "processed", "failed", "dead"];
-
-export interface InboundWebhook {
-  id: string;
-  providerId: string;
-  providerSlug: string;
-  type: string;
-  receivedAt: string;
-  sourceIp: string;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  body: string;
-  status: InboundStatus;
-  reason?: string;
-  eventId?: string;
-  normalized?: Record<string, unknown>;
-  attempts: number;
-  lastError?: string;
-  processedAt?: string;
-  paymentId?: string;
-}
-
-export type PaymentStatus = "pending" | "paid" | "failed" | "expired" | "cancelled" | "partially_refunded" | "refunded";
-
-export interface Payment {
-  id: string;
-  locationId?: string;
-  featureKey: string;
-  reference: string;
-  amount: number;
-  currency: string;
-  method?: string;
-  providerId: string;
-  providerSlug: string;
-  format: string;
-  usedFallback: boolean;
-  gatewayTransactionId?: string;
-  status: PaymentStatus;
-  rawStatus: string;
-  capturedAmount: number;
-  refundedAmount: number;
-  history: { status: PaymentStatus; rawStatus: string; at: string; source: string }[];
-  unreconciled?: { reason: string; at: string; gatewayStatus?: string };
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface CallRecord {
-  id: string;
-  at: string;
-  providerId: string;
-  providerSlug: string;
-  featureKey?: string;
-  action: string;
-  role: "primary" | "fallback" | "direct";
-  attempt: number;
-  outcome: "success" | "failure" | "rejected" | "skipped";
-  code?: string;
-  httpStatus?: number;
-  latencyMs: number;
-  error?: string;
-  request?: string;
-  response?: string;
-  correlationId?: string;
-}
-
-export type HealthWindow = "1h" | "24h" | "7d";
-export type BreakerStatus = "closed" | "open" | "half_open";
-
-export interface ProviderHealth {
-  providerId: string;
-  name: string;
-  slug: string;
-  type: string;
-  active: boolean;
-  calls: number;
-  failures: number;
-  rejected: number;
-  successRate: number;
-  failureRate: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  meanMs: number;
-  maxMs: number;
-  breaker: { state: BreakerStatus; consecutiveFailures: number; openUntil?: string; incidents: number };
-  lastError?: { at: string; code: string; message: string; status?: number };
-  lastHour: { calls: number; failures: number; failureRate: number };
-  alerting: boolean;
-  alertingSince?: string;
-}
-
-export interface HealthReport {
-  window: HealthWindow;
-  generatedAt: string;
-  alertThreshold: { failureRate: number; minCalls: number; windowMinutes: number };
-  providers: ProviderHealth[];
 }

@@ -1,12 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Form, Label, Link, Radio, RadioGroup } from "react-aria-components";
-import { Badge, Button, ErrorState, Field, InlineError, Loading, PageHeader, SecretField, SelectField, Toggle } from "../components/ui.tsx";
+import { Label, Link, Radio, RadioGroup } from "react-aria-components";
+import { SubmitActions, SubmitForm } from "../components/form.tsx";
+import { SecretInputs } from "../components/secret-inputs.tsx";
+import { QueryState } from "../components/query-state.tsx";
+import { Badge, Button, Field, InlineError, Loading, PageHeader, SelectField, Toggle } from "../components/ui.tsx";
 import { api, qs } from "../lib/api.ts";
 import { useI18n } from "../lib/i18n.tsx";
 import { navigate, useLocation } from "../lib/router.tsx";
 import { PROVIDER_TYPES, type Features, type Format, type LastTest, type Preset, type Provider, type ProviderType } from "../lib/types.ts";
-import { LastTestLine, typeLabel, useFormats, useLocations, WebhookUrl } from "./integrations.tsx";
+import { LastTestLine, locationOptions, typeLabel, useFormats, useLocations, WebhookUrl } from "./integrations.tsx";
 
 type Step = 1 | 2 | 3 | 4;
 const CUSTOM = "custom";
@@ -103,24 +106,22 @@ export default function AddProviderPage() {
           />
         ) : null}
         {step === 2 ? (
-          formats.isPending ? (
-            <Loading />
-          ) : formats.isError ? (
-            <ErrorState error={formats.error} onRetry={() => void formats.refetch()} />
-          ) : (
-            <CredentialsStep
-              type={type}
-              preset={preset}
-              formats={formats.data.items}
-              locationId={locationId}
-              onLocation={setLocationId}
-              onBack={() => setStep(1)}
-              onCreated={(provider) => {
-                setCreated(provider);
-                setStep(3);
-              }}
-            />
-          )
+          <QueryState query={formats}>
+            {(data) => (
+              <CredentialsStep
+                type={type}
+                preset={preset}
+                formats={data.items}
+                locationId={locationId}
+                onLocation={setLocationId}
+                onBack={() => setStep(1)}
+                onCreated={(provider) => {
+                  setCreated(provider);
+                  setStep(3);
+                }}
+              />
+            )}
+          </QueryState>
         ) : null}
         {step === 3 && created ? (
           <TestStep provider={created} formats={formats.data?.items ?? []} onUpdated={setCreated} onNext={() => setStep(4)} />
@@ -155,32 +156,30 @@ function ChooseStep({
         value={type}
         onChange={(value) => onType(value as ProviderType)}
       />
-      {presets.isPending ? (
-        <Loading />
-      ) : presets.isError ? (
-        <ErrorState error={presets.error} onRetry={() => void presets.refetch()} />
-      ) : (
-        <RadioGroup className="preset-group" value={presetId} onChange={onPreset} isRequired>
-          <Label className="field-label">{t("wizard.preset")}</Label>
-          <p className="muted small">{t("wizard.presetHint")}</p>
-          <div className="preset-grid">
-            {presets.data.items.map((preset) => (
-              <Radio key={preset.id} value={preset.id} className="preset-card">
-                <span className="preset-name">{preset.name}</span>
-                <span className="muted small">{preset.description}</span>
-                <span className="small">
-                  <code>{preset.apiFormat}</code>
-                </span>
+      <QueryState query={presets}>
+        {(data) => (
+          <RadioGroup className="preset-group" value={presetId} onChange={onPreset} isRequired>
+            <Label className="field-label">{t("wizard.preset")}</Label>
+            <p className="muted small">{t("wizard.presetHint")}</p>
+            <div className="preset-grid">
+              {data.items.map((preset) => (
+                <Radio key={preset.id} value={preset.id} className="preset-card">
+                  <span className="preset-name">{preset.name}</span>
+                  <span className="muted small">{preset.description}</span>
+                  <span className="small">
+                    <code>{preset.apiFormat}</code>
+                  </span>
+                </Radio>
+              ))}
+              <Radio value={CUSTOM} className="preset-card">
+                <span className="preset-name">{t("wizard.custom")}</span>
+                <span className="muted small">{t("wizard.customHint")}</span>
               </Radio>
-            ))}
-            <Radio value={CUSTOM} className="preset-card">
-              <span className="preset-name">{t("wizard.custom")}</span>
-              <span className="muted small">{t("wizard.customHint")}</span>
-            </Radio>
-          </div>
-          {presets.data.items.length === 0 ? <p className="muted small">{t("wizard.noPresets", { type: typeLabel(t, type) })}</p> : null}
-        </RadioGroup>
-      )}
+            </div>
+            {data.items.length === 0 ? <p className="muted small">{t("wizard.noPresets", { type: typeLabel(t, type) })}</p> : null}
+          </RadioGroup>
+        )}
+      </QueryState>
       <div className="form-actions">
         <Button variant="primary" onPress={onNext} isDisabled={!presetId}>
           {t("common.continue")}
@@ -239,13 +238,7 @@ function CredentialsStep({
     },
   });
   return (
-    <Form
-      className="form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        create.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => create.mutate()}>
       <p className="muted">
         {preset ? t("wizard.fromPreset", { name: preset.name, vendor: preset.vendor }) : t("wizard.customIntro")}{" "}
         {preset ? (
@@ -268,7 +261,7 @@ function CredentialsStep({
       {(locations.data?.items.length ?? 0) > 0 ? (
         <SelectField
           label={t("wizard.scope")}
-          options={[{ id: "", label: t("location.all") }, ...(locations.data?.items ?? []).map((location) => ({ id: location.id, label: location.name }))]}
+          options={locationOptions(t, locations.data?.items)}
           value={locationId}
           onChange={onLocation}
           description={t("wizard.scopeHint")}
@@ -279,16 +272,7 @@ function CredentialsStep({
         <legend>{t("wizard.credentials")}</legend>
         <p className="muted small">{t("wizard.credentialsHint")}</p>
         {fields.length === 0 ? <p className="muted small">{t("wizard.noSecrets")}</p> : null}
-        {fields.map((field) => (
-          <SecretField
-            key={field.name}
-            name={field.name}
-            label={field.label}
-            value={secrets[field.name] ?? ""}
-            onChange={(value) => setSecrets((current) => ({ ...current, [field.name]: value }))}
-            isRequired={!field.optional}
-          />
-        ))}
+        <SecretInputs fields={fields} values={secrets} setValues={setSecrets} />
       </fieldset>
       <InlineError error={create.error} />
       <div className="form-actions">
@@ -297,7 +281,7 @@ function CredentialsStep({
           {create.isPending ? t("common.saving") : t("wizard.save")}
         </Button>
       </div>
-    </Form>
+    </SubmitForm>
   );
 }
 
@@ -376,32 +360,12 @@ function TestStep({ provider, formats, onUpdated, onNext }: { provider: Provider
       </div>
       {result?.status === "failed" || fixing ? (
         fixing ? (
-          <Form
-            className="form fix-form"
-            onSubmit={(event) => {
-              event.preventDefault();
-              update.mutate();
-            }}
-          >
+          <SubmitForm className="form fix-form" onSubmit={() => update.mutate()}>
             <Field label={t("wizard.baseUrl")} type="url" value={baseUrl} onChange={setBaseUrl} isRequired />
-            {fields.map((field) => (
-              <SecretField
-                key={field.name}
-                label={field.label}
-                value={secrets[field.name] ?? ""}
-                onChange={(value) => setSecrets((current) => ({ ...current, [field.name]: value }))}
-                isRequired={false}
-                placeholder={provider.secrets[field.name] ?? t("provider.notSet")}
-              />
-            ))}
+            <SecretInputs fields={fields} values={secrets} setValues={setSecrets} stored={provider.secrets} />
             <InlineError error={update.error} />
-            <div className="form-actions">
-              <Button onPress={() => setFixing(false)}>{t("common.cancel")}</Button>
-              <Button type="submit" variant="primary" isDisabled={update.isPending}>
-                {update.isPending ? t("common.saving") : t("wizard.saveAndRetest")}
-              </Button>
-            </div>
-          </Form>
+            <SubmitActions className="form-actions" onCancel={() => setFixing(false)} submitLabel={t("wizard.saveAndRetest")} pending={update.isPending} />
+          </SubmitForm>
         ) : (
           <Button onPress={() => setFixing(true)}>{t("wizard.fix")}</Button>
         )
@@ -439,13 +403,7 @@ function MapStep({ provider, locationId }: { provider: Provider; locationId: str
   });
   return (
     <div className="form">
-      <Form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          map.mutate();
-        }}
-      >
+      <SubmitForm onSubmit={() => map.mutate()}>
         <Field label={t("wizard.featureKey")} value={featureKey} onChange={setFeatureKey} isRequired description={t("wizard.featureKeyHint")} />
         <div className="chips" role="group" aria-label={t("wizard.suggestions")}>
           {suggestions.map((suggestion) => (
@@ -475,7 +433,7 @@ function MapStep({ provider, locationId }: { provider: Provider; locationId: str
             {map.isPending ? t("common.saving") : t("wizard.map")}
           </Button>
         </div>
-      </Form>
+      </SubmitForm>
       <WebhookUrl url={provider.webhookUrl} />
       <div className="form-actions">
         <Button variant={map.isSuccess ? "primary" : "secondary"} onPress={() => navigate(`/integrations${qs({ type: provider.type })}`)}>

@@ -1,58 +1,26 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { channelRooms as listChannelRooms, overview as channelOverview, parity as parityOf, pullNow } from "@sambung/core/channel/index";
 import { useEffect, useState } from "react";
-import { Tab, TabList, TabPanel, Tabs } from "react-aria-components";
-import { Badge, Button, Empty, ErrorState, Field, InlineError, Loading, PageHeader, SelectField } from "../components/ui.tsx";
+import { DataTable } from "../components/data-table.tsx";
+import { SubmitForm } from "../components/form.tsx";
+import { Badge, Button, Empty, ErrorState, Field, InlineError, Loading, PageHeader, SelectField, TextAreaField } from "../components/ui.tsx";
+import { UrlTabs } from "../components/url-tabs.tsx";
 import { api, qs } from "../lib/api.ts";
 import { useFormat } from "../lib/format.ts";
 import { useI18n } from "../lib/i18n.tsx";
 import { useCan } from "../lib/me.tsx";
 import { setSearchParam, useLocation } from "../lib/router.tsx";
+import type { Answer } from "../lib/types.ts";
 import { useLocations } from "./integrations.tsx";
 
-interface RoomType {
-  id: string;
-  name: string;
-  ratePlans: { id: string; name: string }[];
-}
-interface RoomSetup {
-  locationId: string;
-  currency?: string;
-  roomTypes: RoomType[];
-}
-interface Mapping {
-  hotelCode: string;
-  rooms: { roomType: string; code: string; ratePlans: { ratePlan: string; code: string }[] }[];
-}
-interface ChannelRow {
-  provider: { id: string; name: string; slug: string; apiFormat: string; active: boolean };
-  connection: (Mapping & { updatedAt: string }) | null;
-  status: { lastAckAt?: string; lastError?: string; failingSince?: string; nextRetryAt?: string; lastMessages?: number; lastItems?: number; lastPullError?: string };
-  pendingChunks: number;
-}
-interface Reservation {
-  id: string;
-  providerSlug: string;
-  bookingId: string;
-  status: "confirmed" | "cancelled";
-  overbooked: boolean;
-  booking: { arrival: string; departure: string; guest: { name?: string }; total?: { amount: number; currency: string }; paymentModel: string };
-  rooms: { roomType?: string; channelRoomCode: string; quantity: number }[];
-  updatedAt: string;
-}
-interface Overview {
-  rooms: RoomSetup;
-  channels: ChannelRow[];
-  reservations: Reservation[];
-}
-interface ParityRow {
-  roomType: string;
-  ratePlan: string;
-  date: string;
-  pms?: { rate?: number; currency?: string };
-  quotes: { providerId: string; name: string; source: string; rate?: number; currency?: string }[];
-}
-
-const TABS = ["channels", "rooms", "mapping", "parity", "reservations"] as const;
+type Overview = Answer<typeof channelOverview>;
+type RoomSetup = Overview["rooms"];
+type RoomType = RoomSetup["roomTypes"][number];
+type ChannelRow = Overview["channels"][number];
+type Reservation = Overview["reservations"][number];
+type Pulled = Answer<typeof pullNow>;
+type ChannelRooms = Answer<typeof listChannelRooms>;
+type ParityAnswer = Answer<typeof parityOf>;
 
 export default function ChannelsPage() {
   const { t } = useI18n();
@@ -60,7 +28,6 @@ export default function ChannelsPage() {
   const locations = useLocations();
   const first = locations.data?.items[0]?.id ?? "";
   const locationId = search.get("location") ?? first;
-  const tab = TABS.find((name) => name === search.get("view")) ?? "channels";
   const overview = useQuery({
     queryKey: ["channels", locationId],
     queryFn: ({ signal }) => api.get<Overview>(`/api/admin/channels${qs({ locationId })}`, signal),
@@ -87,30 +54,17 @@ export default function ChannelsPage() {
       ) : overview.isError ? (
         <ErrorState error={overview.error} onRetry={() => void overview.refetch()} />
       ) : (
-        <Tabs selectedKey={tab} onSelectionChange={(key) => setSearchParam("view", key === "channels" ? undefined : String(key))} className="tabs">
-          <TabList aria-label={t("channels.views")} className="tab-list">
-            {TABS.map((name) => (
-              <Tab key={name} id={name} className="tab">
-                {t(`channels.tab.${name}`)}
-              </Tab>
-            ))}
-          </TabList>
-          <TabPanel id="channels" className="tab-panel">
-            <ChannelTable locationId={locationId} rows={overview.data.channels} />
-          </TabPanel>
-          <TabPanel id="rooms" className="tab-panel">
-            <RoomsEditor setup={overview.data.rooms} />
-          </TabPanel>
-          <TabPanel id="mapping" className="tab-panel">
-            <MappingEditor locationId={locationId} rooms={overview.data.rooms} rows={overview.data.channels} />
-          </TabPanel>
-          <TabPanel id="parity" className="tab-panel">
-            <Parity locationId={locationId} />
-          </TabPanel>
-          <TabPanel id="reservations" className="tab-panel">
-            <Reservations items={overview.data.reservations} />
-          </TabPanel>
-        </Tabs>
+        <UrlTabs
+          param="view"
+          label={t("channels.views")}
+          tabs={[
+            { id: "channels", label: t("channels.tab.channels"), panel: <ChannelTable locationId={locationId} rows={overview.data.channels} /> },
+            { id: "rooms", label: t("channels.tab.rooms"), panel: <RoomsEditor setup={overview.data.rooms} /> },
+            { id: "mapping", label: t("channels.tab.mapping"), panel: <MappingEditor locationId={locationId} rooms={overview.data.rooms} rows={overview.data.channels} /> },
+            { id: "parity", label: t("channels.tab.parity"), panel: <Parity locationId={locationId} /> },
+            { id: "reservations", label: t("channels.tab.reservations"), panel: <Reservations items={overview.data.reservations} /> },
+          ]}
+        />
       )}
     </>
   );
@@ -122,66 +76,56 @@ function ChannelTable({ locationId, rows }: { locationId: string; rows: ChannelR
   const can = useCan();
   const client = useQueryClient();
   const pull = useMutation({
-    mutationFn: (providerId: string) => api.post<{ pulled: number; stored: number; acknowledged: boolean }>(`/api/admin/channels/${providerId}/pull${qs({ locationId })}`),
+    mutationFn: (providerId: string) => api.post<Pulled>(`/api/admin/channels/${providerId}/pull${qs({ locationId })}`),
     onSettled: () => void client.invalidateQueries({ queryKey: ["channels", locationId] }),
   });
   if (rows.length === 0) return <Empty title={t("channels.empty")}>{t("channels.emptyHint")}</Empty>;
   return (
     <>
-      {pull.isError ? <InlineError error={pull.error} /> : null}
+      <InlineError error={pull.error} />
       {pull.data ? <p role="status">{t("channels.pulled", { pulled: pull.data.pulled, stored: pull.data.stored })}</p> : null}
-      <div className="table-wrap">
-        <table className="table table-stack">
-          <caption className="visually-hidden">{t("channels.title")}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t("channels.channel")}</th>
-              <th scope="col">{t("channels.hotelCode")}</th>
-              <th scope="col">{t("channels.state")}</th>
-              <th scope="col">{t("channels.lastAck")}</th>
-              {can.admin ? <th scope="col"><span className="visually-hidden">{t("common.actions")}</span></th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row) => (
-              <tr key={row.provider.id} className={row.status.failingSince ? "row-alert" : undefined}>
-                <td data-label={t("channels.channel")}>
-                  {row.provider.name}
-                  <div className="muted small">{row.provider.apiFormat}</div>
-                </td>
-                <td data-label={t("channels.hotelCode")}>{row.connection ? <code>{row.connection.hotelCode}</code> : <Badge tone="warn">{t("channels.notMapped")}</Badge>}</td>
-                <td data-label={t("channels.state")}>
-                  {!row.connection ? null : row.status.failingSince ? (
-                    <>
-                      <Badge tone="danger">{t("channels.failing", { since: format.dateTime(row.status.failingSince) })}</Badge>
-                      <div className="small">{row.status.lastError}</div>
-                      {row.status.nextRetryAt ? <div className="muted small">{t("channels.nextRetry", { at: format.dateTime(row.status.nextRetryAt) })}</div> : null}
-                    </>
-                  ) : row.pendingChunks > 0 ? (
-                    <Badge tone="info">{t("channels.pending", { count: row.pendingChunks })}</Badge>
-                  ) : (
-                    <Badge tone="ok">{t("channels.inStep")}</Badge>
-                  )}
-                  {row.status.lastPullError ? <div className="small">{t("channels.pullFailed", { error: row.status.lastPullError })}</div> : null}
-                </td>
-                <td data-label={t("channels.lastAck")} className="nowrap">
-                  {row.status.lastAckAt ? format.dateTime(row.status.lastAckAt) : "—"}
-                  {row.status.lastMessages !== undefined ? <div className="muted small">{t("channels.lastPush", { messages: row.status.lastMessages, items: row.status.lastItems ?? 0 })}</div> : null}
-                </td>
-                {can.admin ? (
-                  <td>
-                    {row.connection ? (
-                      <Button small isDisabled={pull.isPending} onPress={() => pull.mutate(row.provider.id)} aria-label={t("channels.pullLabel", { name: row.provider.name })}>
-                        {t("channels.pull")}
-                      </Button>
-                    ) : null}
-                  </td>
+      <DataTable
+        variant="stack"
+        caption={t("channels.title")}
+        columns={[t("channels.channel"), t("channels.hotelCode"), t("channels.state"), t("channels.lastAck"), can.admin && { label: t("common.actions"), hidden: true }]}
+      >
+        {rows.map((row) => (
+          <tr key={row.provider.id} className={row.status.failingSince ? "row-alert" : undefined}>
+            <td data-label={t("channels.channel")}>
+              {row.provider.name}
+              <div className="muted small">{row.provider.apiFormat}</div>
+            </td>
+            <td data-label={t("channels.hotelCode")}>{row.connection ? <code>{row.connection.hotelCode}</code> : <Badge tone="warn">{t("channels.notMapped")}</Badge>}</td>
+            <td data-label={t("channels.state")}>
+              {!row.connection ? null : row.status.failingSince ? (
+                <>
+                  <Badge tone="danger">{t("channels.failing", { since: format.dateTime(row.status.failingSince) })}</Badge>
+                  <div className="small">{row.status.lastError}</div>
+                  {row.status.nextRetryAt ? <div className="muted small">{t("channels.nextRetry", { at: format.dateTime(row.status.nextRetryAt) })}</div> : null}
+                </>
+              ) : row.pendingChunks > 0 ? (
+                <Badge tone="info">{t("channels.pending", { count: row.pendingChunks })}</Badge>
+              ) : (
+                <Badge tone="ok">{t("channels.inStep")}</Badge>
+              )}
+              {row.status.lastPullError ? <div className="small">{t("channels.pullFailed", { error: row.status.lastPullError })}</div> : null}
+            </td>
+            <td data-label={t("channels.lastAck")} className="nowrap">
+              {row.status.lastAckAt ? format.dateTime(row.status.lastAckAt) : "—"}
+              {row.status.lastMessages !== undefined ? <div className="muted small">{t("channels.lastPush", { messages: row.status.lastMessages, items: row.status.lastItems ?? 0 })}</div> : null}
+            </td>
+            {can.admin ? (
+              <td>
+                {row.connection ? (
+                  <Button small isDisabled={pull.isPending} onPress={() => pull.mutate(row.provider.id)} aria-label={t("channels.pullLabel", { name: row.provider.name })}>
+                    {t("channels.pull")}
+                  </Button>
                 ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </DataTable>
     </>
   );
 }
@@ -225,20 +169,11 @@ function RoomsEditor({ setup }: { setup: RoomSetup }) {
     onSuccess: () => void client.invalidateQueries({ queryKey: ["channels", setup.locationId] }),
   });
   return (
-    <form
-      className="form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => save.mutate()}>
       <p className="muted">{t("channels.roomsIntro")}</p>
-      <label className="field">
-        <span>{t("channels.roomLines")}</span>
-        <textarea className="textarea" rows={Math.max(4, setup.roomTypes.length + 2)} value={text} onChange={(event) => setText(event.target.value)} readOnly={!can.admin} spellCheck={false} />
-      </label>
+      <TextAreaField label={t("channels.roomLines")} rows={Math.max(4, setup.roomTypes.length + 2)} value={text} onChange={setText} isReadOnly={!can.admin} />
       <Field label={t("channels.currency")} value={currency} onChange={setCurrency} description={t("channels.currencyHint")} isDisabled={!can.admin} />
-      {save.isError ? <InlineError error={save.error} /> : null}
+      <InlineError error={save.error} />
       {can.admin ? (
         <div>
           <Button type="submit" variant="primary" isDisabled={save.isPending}>
@@ -246,7 +181,7 @@ function RoomsEditor({ setup }: { setup: RoomSetup }) {
           </Button>
         </div>
       ) : null}
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -280,7 +215,7 @@ function MappingForm({ locationId, rooms, row }: { locationId: string; rooms: Ro
   });
   const channelRooms = useQuery({
     queryKey: ["channel-rooms", row.provider.id, locationId],
-    queryFn: ({ signal }) => api.get<{ rooms: { code: string; name?: string; ratePlans: { code: string; name?: string }[] }[] }>(`/api/admin/channels/${row.provider.id}/rooms${qs({ locationId })}`, signal),
+    queryFn: ({ signal }) => api.get<ChannelRooms>(`/api/admin/channels/${row.provider.id}/rooms${qs({ locationId })}`, signal),
     enabled: false,
   });
   const save = useMutation({
@@ -296,13 +231,7 @@ function MappingForm({ locationId, rooms, row }: { locationId: string; rooms: Ro
   });
   const set = (key: string) => (value: string) => setCodes((current) => ({ ...current, [key]: value }));
   return (
-    <form
-      className="form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        save.mutate();
-      }}
-    >
+    <SubmitForm onSubmit={() => save.mutate()}>
       <Field label={t("channels.hotelCode")} value={hotelCode} onChange={setHotelCode} isRequired isDisabled={!can.admin} description={t("channels.hotelCodeHint")} />
       {can.admin ? (
         <div>
@@ -311,7 +240,7 @@ function MappingForm({ locationId, rooms, row }: { locationId: string; rooms: Ro
           </Button>
         </div>
       ) : null}
-      {channelRooms.isError ? <InlineError error={channelRooms.error} /> : null}
+      <InlineError error={channelRooms.error} />
       {channelRooms.data ? (
         <ul className="small">
           {channelRooms.data.rooms.map((room) => (
@@ -321,35 +250,25 @@ function MappingForm({ locationId, rooms, row }: { locationId: string; rooms: Ro
           ))}
         </ul>
       ) : null}
-      <div className="table-wrap">
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">{t("channels.ours")}</th>
-              <th scope="col">{t("channels.theirs")}</th>
+      <DataTable columns={[t("channels.ours"), t("channels.theirs")]}>
+        {rooms.roomTypes.flatMap((room) => [
+          <tr key={room.id}>
+            <th scope="row">{room.name}</th>
+            <td>
+              <Field label={t("channels.roomCode", { name: room.name })} value={codes[room.id] ?? ""} onChange={set(room.id)} isDisabled={!can.admin} />
+            </td>
+          </tr>,
+          ...room.ratePlans.map((plan) => (
+            <tr key={`${room.id}/${plan.id}`}>
+              <td className="muted">↳ {plan.name}</td>
+              <td>
+                <Field label={t("channels.rateCode", { name: `${room.name} · ${plan.name}` })} value={codes[`${room.id}/${plan.id}`] ?? ""} onChange={set(`${room.id}/${plan.id}`)} isDisabled={!can.admin} />
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {rooms.roomTypes.flatMap((room) => [
-              <tr key={room.id}>
-                <th scope="row">{room.name}</th>
-                <td>
-                  <Field label={t("channels.roomCode", { name: room.name })} value={codes[room.id] ?? ""} onChange={set(room.id)} isDisabled={!can.admin} />
-                </td>
-              </tr>,
-              ...room.ratePlans.map((plan) => (
-                <tr key={`${room.id}/${plan.id}`}>
-                  <td className="muted">↳ {plan.name}</td>
-                  <td>
-                    <Field label={t("channels.rateCode", { name: `${room.name} · ${plan.name}` })} value={codes[`${room.id}/${plan.id}`] ?? ""} onChange={set(`${room.id}/${plan.id}`)} isDisabled={!can.admin} />
-                  </td>
-                </tr>
-              )),
-            ])}
-          </tbody>
-        </table>
-      </div>
-      {save.isError ? <InlineError error={save.error} /> : null}
+          )),
+        ])}
+      </DataTable>
+      <InlineError error={save.error} />
       {save.isSuccess ? <p role="status">{t("channels.mappingSaved")}</p> : null}
       {can.admin ? (
         <div>
@@ -358,7 +277,7 @@ function MappingForm({ locationId, rooms, row }: { locationId: string; rooms: Ro
           </Button>
         </div>
       ) : null}
-    </form>
+    </SubmitForm>
   );
 }
 
@@ -370,7 +289,7 @@ function Parity({ locationId }: { locationId: string }) {
   const [to, setTo] = useState(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10));
   const parity = useQuery({
     queryKey: ["parity", locationId, from, to],
-    queryFn: ({ signal }) => api.get<{ compared: number; disagreements: ParityRow[]; rateShopper: string }>(`/api/admin/channels/parity${qs({ locationId, from, to })}`, signal),
+    queryFn: ({ signal }) => api.get<ParityAnswer>(`/api/admin/channels/parity${qs({ locationId, from, to })}`, signal),
   });
   const money = (rate?: number, currency?: string) => (rate === undefined ? "—" : currency ? format.money(rate, currency) : String(rate));
   return (
@@ -389,37 +308,24 @@ function Parity({ locationId }: { locationId: string }) {
           {parity.data.disagreements.length === 0 ? (
             <Empty title={`✓ ${t("channels.parityOk")}`} />
           ) : (
-            <div className="table-wrap">
-              <table className="table table-stack">
-                <caption className="visually-hidden">{t("channels.tab.parity")}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t("channels.date")}</th>
-                    <th scope="col">{t("channels.ours")}</th>
-                    <th scope="col">{t("channels.pmsRate")}</th>
-                    <th scope="col">{t("channels.channelRates")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {parity.data.disagreements.map((row) => (
-                    <tr key={`${row.date}/${row.roomType}/${row.ratePlan}`} className="row-alert">
-                      <td data-label={t("channels.date")} className="nowrap">{row.date}</td>
-                      <td data-label={t("channels.ours")}>
-                        {row.roomType} · {row.ratePlan}
-                      </td>
-                      <td data-label={t("channels.pmsRate")} className="num">{money(row.pms?.rate, row.pms?.currency)}</td>
-                      <td data-label={t("channels.channelRates")}>
-                        {row.quotes.map((quote) => (
-                          <div key={`${quote.providerId}/${quote.source}`} className="small">
-                            {quote.name}: {money(quote.rate, quote.currency)}
-                          </div>
-                        ))}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable variant="stack" caption={t("channels.tab.parity")} columns={[t("channels.date"), t("channels.ours"), t("channels.pmsRate"), t("channels.channelRates")]}>
+              {parity.data.disagreements.map((row) => (
+                <tr key={`${row.date}/${row.roomType}/${row.ratePlan}`} className="row-alert">
+                  <td data-label={t("channels.date")} className="nowrap">{row.date}</td>
+                  <td data-label={t("channels.ours")}>
+                    {row.roomType} · {row.ratePlan}
+                  </td>
+                  <td data-label={t("channels.pmsRate")} className="num">{money(row.pms?.rate, row.pms?.currency)}</td>
+                  <td data-label={t("channels.channelRates")}>
+                    {row.quotes.map((quote) => (
+                      <div key={`${quote.providerId}/${quote.source}`} className="small">
+                        {quote.name}: {money(quote.rate, quote.currency)}
+                      </div>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </DataTable>
           )}
         </>
       )}
@@ -432,42 +338,32 @@ function Reservations({ items }: { items: Reservation[] }) {
   const format = useFormat();
   if (items.length === 0) return <Empty title={t("channels.noReservations")}>{t("channels.noReservationsHint")}</Empty>;
   return (
-    <div className="table-wrap">
-      <table className="table table-stack">
-        <caption className="visually-hidden">{t("channels.tab.reservations")}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t("channels.booking")}</th>
-            <th scope="col">{t("channels.guest")}</th>
-            <th scope="col">{t("channels.stay")}</th>
-            <th scope="col" className="num">{t("channels.total")}</th>
-            <th scope="col">{t("channels.state")}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <tr key={item.id} className={item.overbooked ? "row-alert" : undefined}>
-              <td data-label={t("channels.booking")}>
-                <code>{item.bookingId}</code>
-                <div className="muted small">{item.providerSlug}</div>
-              </td>
-              <td data-label={t("channels.guest")}>{item.booking.guest.name ?? "—"}</td>
-              <td data-label={t("channels.stay")} className="nowrap">
-                {item.booking.arrival} → {item.booking.departure}
-                <div className="muted small">{item.rooms.map((room) => `${room.quantity} × ${room.roomType ?? room.channelRoomCode}`).join(", ")}</div>
-              </td>
-              <td data-label={t("channels.total")} className="num nowrap">
-                {item.booking.total ? format.money(item.booking.total.amount, item.booking.total.currency) : "—"}
-                <div className="muted small">{t(`channels.payment.${item.booking.paymentModel as "hotel_collect"}`)}</div>
-              </td>
-              <td data-label={t("channels.state")}>
-                <Badge tone={item.status === "cancelled" ? "neutral" : "ok"}>{t(`channels.status.${item.status}`)}</Badge>{" "}
-                {item.overbooked ? <Badge tone="danger">{t("channels.overbooked")}</Badge> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      variant="stack"
+      caption={t("channels.tab.reservations")}
+      columns={[t("channels.booking"), t("channels.guest"), t("channels.stay"), { label: t("channels.total"), className: "num" }, t("channels.state")]}
+    >
+      {items.map((item) => (
+        <tr key={item.id} className={item.overbooked ? "row-alert" : undefined}>
+          <td data-label={t("channels.booking")}>
+            <code>{item.bookingId}</code>
+            <div className="muted small">{item.providerSlug}</div>
+          </td>
+          <td data-label={t("channels.guest")}>{item.booking.guest.name ?? "—"}</td>
+          <td data-label={t("channels.stay")} className="nowrap">
+            {item.booking.arrival} → {item.booking.departure}
+            <div className="muted small">{item.rooms.map((room) => `${room.quantity} × ${room.roomType ?? room.channelRoomCode}`).join(", ")}</div>
+          </td>
+          <td data-label={t("channels.total")} className="num nowrap">
+            {item.booking.total ? format.money(item.booking.total.amount, item.booking.total.currency) : "—"}
+            <div className="muted small">{t(`channels.payment.${item.booking.paymentModel as "hotel_collect"}`)}</div>
+          </td>
+          <td data-label={t("channels.state")}>
+            <Badge tone={item.status === "cancelled" ? "neutral" : "ok"}>{t(`channels.status.${item.status}`)}</Badge>{" "}
+            {item.overbooked ? <Badge tone="danger">{t("channels.overbooked")}</Badge> : null}
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }

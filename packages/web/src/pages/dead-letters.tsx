@@ -1,21 +1,17 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { Disclosure, DisclosurePanel, Heading, Button as AriaButton } from "react-aria-components";
-import { Badge, Button, ConfirmDialog, ErrorState, InlineError, Loading, PageHeader, Progress } from "../components/ui.tsx";
+import { useState, type ReactNode } from "react";
+import { Card } from "../components/card.tsx";
+import { DisclosureRow } from "../components/disclosure-row.tsx";
+import { Facts } from "../components/facts.tsx";
+import { QueryState } from "../components/query-state.tsx";
+import { Badge, Button, ConfirmDialog, InlineError, Loading, PageHeader, Progress } from "../components/ui.tsx";
 import { api } from "../lib/api.ts";
-import { useFormat } from "../lib/format.ts";
+import { useConfirmed } from "../lib/confirmed.ts";
+import { prettyJson, useFormat } from "../lib/format.ts";
 import { useI18n } from "../lib/i18n.tsx";
 import type { DeadDeliveries, DeadLetter, DeadLetterQueue, Delivery, DlqAnswer, RedriveJob } from "../lib/types.ts";
 
 const BATCH = 100;
-
-function pretty(body: string): string {
-  try {
-    return JSON.stringify(JSON.parse(body), null, 2);
-  } catch {
-    return body;
-  }
-}
 
 export default function DeadLettersPage() {
   const { t } = useI18n();
@@ -37,30 +33,45 @@ export default function DeadLettersPage() {
           </Button>
         }
       />
-      {dlq.isPending ? (
-        <Loading />
-      ) : dlq.isError ? (
-        <ErrorState error={dlq.error} onRetry={() => void dlq.refetch()} />
-      ) : (
-        <>
-          <p className={`notice ${totalDead > 0 ? "notice-warn" : "notice-ok"}`} role="status" data-testid="dlq-total">
-            {totalDead > 0 ? t("dlq.totalDead", { count: totalDead }) : `✓ ${t("dlq.allClear")}`}
-          </p>
-          <ul className="card-grid" aria-label={t("dlq.sources")}>
-            {queues.map((queue) => (
-              <li key={queue.queue}>
-                <QueueCard queue={queue} />
-              </li>
-            ))}
-            {dlq.data.deliveries ? (
-              <li>
-                <DeliveriesCard summary={dlq.data.deliveries} />
-              </li>
-            ) : null}
-          </ul>
-        </>
-      )}
+      <QueryState query={dlq}>
+        {(data) => (
+          <>
+            <p className={`notice ${totalDead > 0 ? "notice-warn" : "notice-ok"}`} role="status" data-testid="dlq-total">
+              {totalDead > 0 ? t("dlq.totalDead", { count: totalDead }) : `✓ ${t("dlq.allClear")}`}
+            </p>
+            <ul className="card-grid" aria-label={t("dlq.sources")}>
+              {queues.map((queue) => (
+                <li key={queue.queue}>
+                  <QueueCard queue={queue} />
+                </li>
+              ))}
+              {data.deliveries ? (
+                <li>
+                  <DeliveriesCard summary={data.deliveries} />
+                </li>
+              ) : null}
+            </ul>
+          </>
+        )}
+      </QueryState>
     </>
+  );
+}
+
+/** A dead-letter source's card: its name, dead count and counters, then what the source adds. */
+function SourceCard({ id, title, dead, counters, children }: { id: string; title: string; dead: number; counters: { label: string; value: string | number }[]; children: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    <Card
+      id={`queue-${id}`}
+      title={title}
+      alert={dead > 0}
+      data={{ "data-queue": id }}
+      badges={dead > 0 ? <Badge tone="danger">{t("dlq.deadCount", { count: dead })}</Badge> : <Badge tone="ok">{t("dlq.clear")}</Badge>}
+    >
+      <Counters items={counters} />
+      {children}
+    </Card>
   );
 }
 
@@ -108,24 +119,19 @@ function QueueCard({ queue }: { queue: DeadLetterQueue }) {
       void refresh();
     },
   });
-  const headingId = `queue-${queue.queue}`;
   return (
-    <article className={`card${queue.dead > 0 ? " card-alert" : ""}`} aria-labelledby={headingId} data-queue={queue.queue}>
-      <div className="card-head">
-        <h2 id={headingId} className="card-title">
-          {t("dlq.queue", { name: queue.queue })}
-        </h2>
-        {queue.dead > 0 ? <Badge tone="danger">{t("dlq.deadCount", { count: queue.dead })}</Badge> : <Badge tone="ok">{t("dlq.clear")}</Badge>}
-      </div>
-      <Counters
-        items={[
-          { label: t("dlq.dead"), value: queue.dead },
-          { label: t("dlq.oldest"), value: queue.dead > 0 ? format.age(queue.oldestAgeSeconds) : "—" },
-          { label: t("dlq.visible"), value: queue.visible },
-          { label: t("dlq.inFlight"), value: queue.inFlight },
-          { label: t("dlq.delayed"), value: queue.delayed },
-        ]}
-      />
+    <SourceCard
+      id={queue.queue}
+      title={t("dlq.queue", { name: queue.queue })}
+      dead={queue.dead}
+      counters={[
+        { label: t("dlq.dead"), value: queue.dead },
+        { label: t("dlq.oldest"), value: queue.dead > 0 ? format.age(queue.oldestAgeSeconds) : "—" },
+        { label: t("dlq.visible"), value: queue.visible },
+        { label: t("dlq.inFlight"), value: queue.inFlight },
+        { label: t("dlq.delayed"), value: queue.delayed },
+      ]}
+    >
       {queue.sample.length > 0 ? (
         <div className="samples">
           <h3 className="small-heading">{t("dlq.samples")}</h3>
@@ -165,7 +171,7 @@ function QueueCard({ queue }: { queue: DeadLetterQueue }) {
         <p>{t("dlq.redriveAllBody", { count: queue.dead, name: queue.queue })}</p>
         {progress?.running ? <Progress label={t("dlq.redriving")} value={progress.moved} max={progress.total} /> : null}
       </ConfirmDialog>
-    </article>
+    </SourceCard>
   );
 }
 
@@ -179,43 +185,31 @@ function LetterView({ letter, onRedrive, pending }: { letter: DeadLetter; onRedr
     type = "";
   }
   return (
-    <Disclosure className="disclosure">
-      <Heading level={4} className="disclosure-heading">
-        <AriaButton slot="trigger" className="disclosure-trigger">
-          <span aria-hidden="true" className="chevron">
-            ▸
+    <DisclosureRow
+      level={4}
+      summary={
+        <span>
+          <code>{type || letter.id.slice(0, 12)}</code>{" "}
+          <span className="muted small">
+            {t("dlq.receives", { count: letter.receiveCount })} · {letter.deadAt ? t("dlq.deadSince", { when: format.relative(letter.deadAt) }) : format.relative(letter.sentAt)}
           </span>
-          <span>
-            <code>{type || letter.id.slice(0, 12)}</code>{" "}
-            <span className="muted small">
-              {t("dlq.receives", { count: letter.receiveCount })} · {letter.deadAt ? t("dlq.deadSince", { when: format.relative(letter.deadAt) }) : format.relative(letter.sentAt)}
-            </span>
-          </span>
-        </AriaButton>
-      </Heading>
-      <DisclosurePanel className="disclosure-panel">
-        <dl className="facts">
-          <dt>{t("dlq.messageId")}</dt>
-          <dd>
-            <code>{letter.id}</code>
-          </dd>
-          <dt>{t("dlq.sentAt")}</dt>
-          <dd>{format.dateTime(letter.sentAt)}</dd>
-          {letter.deadAt ? (
-            <>
-              <dt>{t("dlq.deadAt")}</dt>
-              <dd>{format.dateTime(letter.deadAt)}</dd>
-            </>
-          ) : null}
-        </dl>
-        <pre className="code-block" tabIndex={0} aria-label={t("dlq.body")}>
-          {pretty(letter.body)}
-        </pre>
-        <Button small onPress={onRedrive} isDisabled={pending}>
-          {pending ? t("common.working") : t("dlq.redriveOne")}
-        </Button>
-      </DisclosurePanel>
-    </Disclosure>
+        </span>
+      }
+    >
+      <Facts
+        items={[
+          [t("dlq.messageId"), <code>{letter.id}</code>],
+          [t("dlq.sentAt"), format.dateTime(letter.sentAt)],
+          [t("dlq.deadAt"), letter.deadAt && format.dateTime(letter.deadAt)],
+        ]}
+      />
+      <pre className="code-block" tabIndex={0} aria-label={t("dlq.body")}>
+        {prettyJson(letter.body)}
+      </pre>
+      <Button small onPress={onRedrive} isDisabled={pending}>
+        {pending ? t("common.working") : t("dlq.redriveOne")}
+      </Button>
+    </DisclosureRow>
   );
 }
 
@@ -223,20 +217,16 @@ function DeliveriesCard({ summary }: { summary: DeadDeliveries }) {
   const { t } = useI18n();
   const format = useFormat();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const [jobId, setJobId] = useState<string | undefined>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["dlq"] });
   const one = useMutation({
     mutationFn: (id: string) => api.post<Delivery>(`/api/admin/deliveries/${id}/redrive`),
     onSettled: refresh,
   });
-  const start = useMutation({
-    mutationFn: () => api.post<RedriveJob>("/api/admin/deliveries/redrive", {}),
-    onSuccess: (job) => {
-      setJobId(job.id);
-      setConfirming(false);
-    },
-  });
+  const start = useConfirmed(
+    () => api.post<RedriveJob>("/api/admin/deliveries/redrive", {}),
+    { onSuccess: (job) => setJobId(job.id) },
+  );
   const job = useQuery({
     queryKey: ["redrive-job", jobId],
     queryFn: ({ signal }) => api.get<RedriveJob>(`/api/admin/deliveries/redrive/${jobId}`, signal),
@@ -245,19 +235,15 @@ function DeliveriesCard({ summary }: { summary: DeadDeliveries }) {
   });
   const done = job.data?.status === "done";
   return (
-    <article className={`card${summary.dead > 0 ? " card-alert" : ""}`} aria-labelledby="queue-deliveries" data-queue="deliveries">
-      <div className="card-head">
-        <h2 id="queue-deliveries" className="card-title">
-          {t("dlq.deliveries")}
-        </h2>
-        {summary.dead > 0 ? <Badge tone="danger">{t("dlq.deadCount", { count: summary.dead })}</Badge> : <Badge tone="ok">{t("dlq.clear")}</Badge>}
-      </div>
-      <Counters
-        items={[
-          { label: t("dlq.dead"), value: summary.truncated ? `${summary.dead}+` : summary.dead },
-          { label: t("dlq.oldest"), value: summary.dead > 0 ? format.age(summary.oldestAgeSeconds) : "—" },
-        ]}
-      />
+    <SourceCard
+      id="deliveries"
+      title={t("dlq.deliveries")}
+      dead={summary.dead}
+      counters={[
+        { label: t("dlq.dead"), value: summary.truncated ? `${summary.dead}+` : summary.dead },
+        { label: t("dlq.oldest"), value: summary.dead > 0 ? format.age(summary.oldestAgeSeconds) : "—" },
+      ]}
+    >
       {summary.sample.length > 0 ? (
         <div className="samples">
           <h3 className="small-heading">{t("dlq.samples")}</h3>
@@ -292,26 +278,17 @@ function DeliveriesCard({ summary }: { summary: DeadDeliveries }) {
           )}
         </div>
       ) : null}
-      <InlineError error={one.error ?? start.error ?? job.error} />
+      <InlineError error={one.error ?? start.mutation.error ?? job.error} />
       {summary.dead > 0 ? (
         <div className="card-actions">
-          <Button variant="primary" small onPress={() => setConfirming(true)} isDisabled={Boolean(jobId && !done)}>
+          <Button variant="primary" small onPress={() => start.ask()} isDisabled={Boolean(jobId && !done)}>
             {t("dlq.redriveAll", { count: summary.dead })}
           </Button>
         </div>
       ) : null}
-      <ConfirmDialog
-        title={t("dlq.redriveAllTitle", { name: t("dlq.deliveries") })}
-        isOpen={confirming}
-        onOpenChange={setConfirming}
-        confirmLabel={t("dlq.redriveAllConfirm", { count: summary.dead })}
-        onConfirm={() => start.mutate()}
-        pending={start.isPending}
-        error={start.error}
-        tone="primary"
-      >
+      <ConfirmDialog {...start.dialog} title={t("dlq.redriveAllTitle", { name: t("dlq.deliveries") })} confirmLabel={t("dlq.redriveAllConfirm", { count: summary.dead })} tone="primary">
         <p>{t("dlq.redriveDeliveriesBody", { count: summary.dead })}</p>
       </ConfirmDialog>
-    </article>
+    </SourceCard>
   );
 }

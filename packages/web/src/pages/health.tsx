@@ -1,12 +1,15 @@
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { lazy, Suspense } from "react";
 import { Label, Link, Radio, RadioGroup } from "react-aria-components";
-import { Badge, Button, Empty, ErrorState, LoadMore, Loading, PageHeader } from "../components/ui.tsx";
+import { DataTable } from "../components/data-table.tsx";
+import { PagedList, QueryState } from "../components/query-state.tsx";
+import { Badge, Button, Empty, Loading, PageHeader } from "../components/ui.tsx";
 import { api, qs } from "../lib/api.ts";
 import { useFormat } from "../lib/format.ts";
 import { useI18n, type MessageKey } from "../lib/i18n.tsx";
+import { usePaged } from "../lib/paged.ts";
 import { setSearchParam, useLocation } from "../lib/router.tsx";
-import type { BreakerStatus, CallRecord, HealthReport, HealthWindow, Page, ProviderHealth } from "../lib/types.ts";
+import type { BreakerStatus, CallRecord, HealthReport, HealthWindow, ProviderHealth } from "../lib/types.ts";
 import { typeLabel } from "./integrations.tsx";
 
 // uPlot and its CSS load only when a chart is on screen.
@@ -57,125 +60,104 @@ export default function HealthPage() {
           ))}
         </div>
       </RadioGroup>
-      {health.isPending ? (
-        <Loading />
-      ) : health.isError ? (
-        <ErrorState error={health.error} onRetry={() => void health.refetch()} />
-      ) : rows.length === 0 ? (
-        <Empty title={t("health.empty")} action={<Link className="btn btn-primary" href="/integrations/new">{t("integrations.add")}</Link>}>
-          {t("health.emptyHint")}
-        </Empty>
-      ) : (
-        <>
-          {alerting.length > 0 ? (
-            <div className="notice notice-danger" role="alert">
-              <strong>{t("health.alerting", { count: alerting.length })}</strong>{" "}
-              {alerting.map((row) => row.name).join(", ")}
-            </div>
-          ) : (
-            <p className="notice notice-ok" role="status">
-              ✓ {t("health.allGood")}
-            </p>
-          )}
-          <section className="section" aria-labelledby="latency-heading">
-            <h2 id="latency-heading">{t("health.latency")}</h2>
-            {rows.some((row) => row.calls > 0) ? (
-              <Suspense fallback={<Loading label={t("health.loadingChart")} />}>
-                <LatencyChart
-                  rows={rows.filter((row) => row.calls > 0)}
-                  names={rows.filter((row) => row.calls > 0).map((row) => row.name)}
-                  label={t("health.latencyLabel", { window: t(`health.window.${window}` as MessageKey) })}
-                />
-              </Suspense>
+      <QueryState
+        query={health}
+        isEmpty={(data) => data.providers.length === 0}
+        empty={
+          <Empty title={t("health.empty")} action={<Link className="btn btn-primary" href="/integrations/new">{t("integrations.add")}</Link>}>
+            {t("health.emptyHint")}
+          </Empty>
+        }
+      >
+        {(data) => (
+          <>
+            {alerting.length > 0 ? (
+              <div className="notice notice-danger" role="alert">
+                <strong>{t("health.alerting", { count: alerting.length })}</strong>{" "}
+                {alerting.map((row) => row.name).join(", ")}
+              </div>
             ) : (
-              <Empty title={t("health.noCallsInWindow")}>{t("health.emptyHint")}</Empty>
+              <p className="notice notice-ok" role="status">
+                ✓ {t("health.allGood")}
+              </p>
             )}
-          </section>
-          <div className="table-wrap">
-            <table className="table table-stack health-table">
-              <caption className="visually-hidden">{t("health.title")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("health.provider")}</th>
-                  <th scope="col">{t("health.status")}</th>
-                  <th scope="col" className="num">
-                    {t("health.success")}
+            <section className="section" aria-labelledby="latency-heading">
+              <h2 id="latency-heading">{t("health.latency")}</h2>
+              {rows.some((row) => row.calls > 0) ? (
+                <Suspense fallback={<Loading label={t("health.loadingChart")} />}>
+                  <LatencyChart
+                    rows={rows.filter((row) => row.calls > 0)}
+                    names={rows.filter((row) => row.calls > 0).map((row) => row.name)}
+                    label={t("health.latencyLabel", { window: t(`health.window.${window}` as MessageKey) })}
+                  />
+                </Suspense>
+              ) : (
+                <Empty title={t("health.noCallsInWindow")}>{t("health.emptyHint")}</Empty>
+              )}
+            </section>
+            <DataTable
+              variant="stack"
+              className="health-table"
+              caption={t("health.title")}
+              columns={[
+                t("health.provider"),
+                t("health.status"),
+                { label: t("health.success"), className: "num" },
+                { label: "P50", className: "num" },
+                { label: "P95", className: "num" },
+                { label: "P99", className: "num" },
+                { label: t("health.calls"), className: "num" },
+                { label: t("common.actions"), hidden: true },
+              ]}
+            >
+              {rows.map((row) => (
+                <tr key={row.providerId} className={row.alerting ? "row-alert" : row.providerId === providerId ? "row-selected" : undefined} data-provider={row.slug}>
+                  <th scope="row">
+                    {row.name}
+                    <div className="muted small">
+                      {typeLabel(t, row.type as never)} · <code>{row.slug}</code>
+                    </div>
                   </th>
-                  <th scope="col" className="num">
-                    P50
-                  </th>
-                  <th scope="col" className="num">
-                    P95
-                  </th>
-                  <th scope="col" className="num">
-                    P99
-                  </th>
-                  <th scope="col" className="num">
-                    {t("health.calls")}
-                  </th>
-                  <th scope="col">
-                    <span className="visually-hidden">{t("common.actions")}</span>
-                  </th>
+                  <td data-label={t("health.status")}>
+                    <div className="badges">
+                      {row.alerting ? <Badge tone="danger">⚠ {t("health.alertingBadge")}</Badge> : null}
+                      <Badge tone={BREAKER_TONE[row.breaker.state]}>{t(`health.breaker.${row.breaker.state}` as MessageKey)}</Badge>
+                      {row.active ? null : <Badge tone="neutral">{t("provider.inactive")}</Badge>}
+                    </div>
+                    {row.lastError ? (
+                      <div className="small test-failed">
+                        {row.lastError.message} <span className="muted">({format.relative(row.lastError.at)})</span>
+                      </div>
+                    ) : null}
+                  </td>
+                  <td data-label={t("health.success")} className="num">{row.calls > 0 ? format.percent(row.successRate) : "—"}</td>
+                  <td data-label="P50" className="num">{row.calls > 0 ? format.ms(row.p50) : "—"}</td>
+                  <td data-label="P95" className="num">{row.calls > 0 ? format.ms(row.p95) : "—"}</td>
+                  <td data-label="P99" className="num">{row.calls > 0 ? format.ms(row.p99) : "—"}</td>
+                  <td data-label={t("health.calls")} className="num">
+                    {format.number(row.calls)}
+                    {row.failures > 0 ? <div className="small test-failed">{t("health.failures", { count: row.failures })}</div> : null}
+                  </td>
+                  <td data-label="">
+                    <Link className="btn btn-secondary btn-small" href={`/monitoring${qs({ window: window === "1h" ? undefined : window, provider: row.providerId })}`}>
+                      {t("health.viewCalls")}
+                    </Link>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((row) => (
-                  <tr key={row.providerId} className={row.alerting ? "row-alert" : row.providerId === providerId ? "row-selected" : undefined} data-provider={row.slug}>
-                    <th scope="row">
-                      {row.name}
-                      <div className="muted small">
-                        {typeLabel(t, row.type as never)} · <code>{row.slug}</code>
-                      </div>
-                    </th>
-                    <td data-label={t("health.status")}>
-                      <div className="badges">
-                        {row.alerting ? <Badge tone="danger">⚠ {t("health.alertingBadge")}</Badge> : null}
-                        <Badge tone={BREAKER_TONE[row.breaker.state]}>{t(`health.breaker.${row.breaker.state}` as MessageKey)}</Badge>
-                        {row.active ? null : <Badge tone="neutral">{t("provider.inactive")}</Badge>}
-                      </div>
-                      {row.lastError ? (
-                        <div className="small test-failed">
-                          {row.lastError.message} <span className="muted">({format.relative(row.lastError.at)})</span>
-                        </div>
-                      ) : null}
-                    </td>
-                    <td data-label={t("health.success")} className="num">{row.calls > 0 ? format.percent(row.successRate) : "—"}</td>
-                    <td data-label="P50" className="num">{row.calls > 0 ? format.ms(row.p50) : "—"}</td>
-                    <td data-label="P95" className="num">{row.calls > 0 ? format.ms(row.p95) : "—"}</td>
-                    <td data-label="P99" className="num">{row.calls > 0 ? format.ms(row.p99) : "—"}</td>
-                    <td data-label={t("health.calls")} className="num">
-                      {format.number(row.calls)}
-                      {row.failures > 0 ? <div className="small test-failed">{t("health.failures", { count: row.failures })}</div> : null}
-                    </td>
-                    <td data-label="">
-                      <Link className="btn btn-secondary btn-small" href={`/monitoring${qs({ window: window === "1h" ? undefined : window, provider: row.providerId })}`}>
-                        {t("health.viewCalls")}
-                      </Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {providerId ? <CallLog providerId={providerId} name={selected?.name ?? providerId} /> : null}
-          <p className="muted small">{t("health.generated", { when: format.dateTime(health.data.generatedAt), zone: format.timeZone })}</p>
-        </>
-      )}
+              ))}
+            </DataTable>
+            {providerId ? <CallLog providerId={providerId} name={selected?.name ?? providerId} /> : null}
+            <p className="muted small">{t("health.generated", { when: format.dateTime(data.generatedAt), zone: format.timeZone })}</p>
+          </>
+        )}
+      </QueryState>
     </>
   );
 }
 
 function CallLog({ providerId, name }: { providerId: string; name: string }) {
   const { t } = useI18n();
-  const format = useFormat();
-  const calls = useInfiniteQuery({
-    queryKey: ["calls", providerId],
-    queryFn: ({ pageParam, signal }) => api.get<Page<CallRecord>>(`/api/admin/providers/${providerId}/calls${qs({ cursor: pageParam, limit: 50 })}`, signal),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.cursor,
-  });
-  const items = calls.data?.pages.flatMap((page) => page.items) ?? [];
-  const sent = items.filter((call) => call.outcome !== "skipped");
+  const calls = usePaged<CallRecord>(["calls", providerId], `/api/admin/providers/${providerId}/calls`);
   return (
     <section className="section card" aria-labelledby="calls-heading">
       <div className="card-head">
@@ -186,65 +168,54 @@ function CallLog({ providerId, name }: { providerId: string; name: string }) {
           {t("common.close")}
         </Button>
       </div>
-      {calls.isPending ? (
-        <Loading />
-      ) : calls.isError ? (
-        <ErrorState error={calls.error} onRetry={() => void calls.refetch()} />
-      ) : items.length === 0 ? (
-        <Empty title={t("health.noCalls")}>{t("health.noCallsHint")}</Empty>
-      ) : (
-        <>
-          {sent.length > 1 ? (
-            <Suspense fallback={<Loading label={t("health.loadingChart")} />}>
-              <CallsChart
-                calls={sent.map((call) => ({ at: call.at, latencyMs: call.latencyMs, ok: call.outcome !== "failure" }))}
-                timeZone={format.timeZone}
-                label={t("health.callsChartLabel", { name })}
-                labels={{ ok: t("health.okCalls"), failed: t("health.failedCalls") }}
-              />
-            </Suspense>
-          ) : null}
-          <div className="table-wrap">
-            <table className="table table-compact">
-              <caption className="visually-hidden">{t("health.callsOf", { name })}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("audit.when")}</th>
-                  <th scope="col">{t("health.action")}</th>
-                  <th scope="col">{t("health.outcome")}</th>
-                  <th scope="col">HTTP</th>
-                  <th scope="col" className="num">
-                    {t("deliveries.latency")}
-                  </th>
-                  <th scope="col">{t("deliveries.detail")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((call) => (
-                  <tr key={call.id}>
-                    <td className="nowrap">{format.dateTime(call.at)}</td>
-                    <td>
-                      <code>{call.action}</code>
-                      <div className="muted small">
-                        {call.featureKey ?? ""} {call.role !== "direct" ? `· ${t(`health.role.${call.role}` as MessageKey)}` : ""} {call.attempt > 1 ? `· #${call.attempt}` : ""}
-                      </div>
-                    </td>
-                    <td>
-                      <Badge tone={call.outcome === "success" ? "ok" : call.outcome === "failure" ? "danger" : call.outcome === "rejected" ? "warn" : "neutral"}>
-                        {t(`health.outcome.${call.outcome}` as MessageKey)}
-                      </Badge>
-                    </td>
-                    <td>{call.httpStatus ?? "—"}</td>
-                    <td className="num">{format.ms(call.latencyMs)}</td>
-                    <td className="break small">{call.error ?? call.code ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <LoadMore hasMore={Boolean(calls.hasNextPage)} loading={calls.isFetchingNextPage} onPress={() => void calls.fetchNextPage()} />
-        </>
-      )}
+      <PagedList query={calls} empty={<Empty title={t("health.noCalls")}>{t("health.noCallsHint")}</Empty>}>
+        {(items) => <CallTable items={items} name={name} />}
+      </PagedList>
     </section>
+  );
+}
+
+function CallTable({ items, name }: { items: CallRecord[]; name: string }) {
+  const { t } = useI18n();
+  const format = useFormat();
+  const sent = items.filter((call) => call.outcome !== "skipped");
+  return (
+    <>
+      {sent.length > 1 ? (
+        <Suspense fallback={<Loading label={t("health.loadingChart")} />}>
+          <CallsChart
+            calls={sent.map((call) => ({ at: call.at, latencyMs: call.latencyMs, ok: call.outcome !== "failure" }))}
+            timeZone={format.timeZone}
+            label={t("health.callsChartLabel", { name })}
+            labels={{ ok: t("health.okCalls"), failed: t("health.failedCalls") }}
+          />
+        </Suspense>
+      ) : null}
+      <DataTable
+        variant="compact"
+        caption={t("health.callsOf", { name })}
+        columns={[t("audit.when"), t("health.action"), t("health.outcome"), "HTTP", { label: t("deliveries.latency"), className: "num" }, t("deliveries.detail")]}
+      >
+        {items.map((call) => (
+          <tr key={call.id}>
+            <td className="nowrap">{format.dateTime(call.at)}</td>
+            <td>
+              <code>{call.action}</code>
+              <div className="muted small">
+                {call.featureKey ?? ""} {call.role !== "direct" ? `· ${t(`health.role.${call.role}` as MessageKey)}` : ""} {call.attempt > 1 ? `· #${call.attempt}` : ""}
+              </div>
+            </td>
+            <td>
+              <Badge tone={call.outcome === "success" ? "ok" : call.outcome === "failure" ? "danger" : call.outcome === "rejected" ? "warn" : "neutral"}>
+                {t(`health.outcome.${call.outcome}` as MessageKey)}
+              </Badge>
+            </td>
+            <td>{call.httpStatus ?? "—"}</td>
+            <td className="num">{format.ms(call.latencyMs)}</td>
+            <td className="break small">{call.error ?? call.code ?? ""}</td>
+          </tr>
+        ))}
+      </DataTable>
+    </>
   );
 }

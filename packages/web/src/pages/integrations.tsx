@@ -1,23 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Form, Link, Tab, TabList, TabPanel, Tabs } from "react-aria-components";
-import {
-  Badge,
-  Button,
-  ConfirmDialog,
-  CopyButton,
-  Empty,
-  ErrorState,
-  Field,
-  InlineError,
-  Loading,
-  ModalDialog,
-  PageHeader,
-  SecretField,
-  SelectField,
-  Toggle,
-} from "../components/ui.tsx";
+import { Link } from "react-aria-components";
+import { Card } from "../components/card.tsx";
+import { DataTable } from "../components/data-table.tsx";
+import { SubmitActions, SubmitForm } from "../components/form.tsx";
+import { QueryState } from "../components/query-state.tsx";
+import { SecretInputs } from "../components/secret-inputs.tsx";
+import { Badge, Button, ConfirmDialog, CopyButton, Empty, Field, InlineError, ModalDialog, PageHeader, SelectField, Toggle, type Option } from "../components/ui.tsx";
+import { UrlTabs } from "../components/url-tabs.tsx";
 import { absoluteUrl, api, ApiError, qs } from "../lib/api.ts";
+import { useConfirmed } from "../lib/confirmed.ts";
 import { useFormat } from "../lib/format.ts";
 import { useI18n, type MessageKey, type Translate } from "../lib/i18n.tsx";
 import { useCan } from "../lib/me.tsx";
@@ -36,14 +28,18 @@ export function useFormats() {
   return useQuery({ queryKey: ["formats"], queryFn: ({ signal }) => api.get<{ items: Format[] }>("/api/admin/formats", signal), staleTime: Infinity });
 }
 
+/** "All locations" (the empty value: the whole business), then each location. */
+export function locationOptions(t: Translate, locations: Location[] | undefined): Option[] {
+  return [{ id: "", label: t("location.all") }, ...(locations ?? []).map((location) => ({ id: location.id, label: location.name }))];
+}
+
 export function LocationSwitcher({ value, onChange }: { value: string; onChange: (value: string) => void }) {
   const { t } = useI18n();
   const locations = useLocations();
-  const options = [{ id: "", label: t("location.all") }, ...(locations.data?.items ?? []).map((location) => ({ id: location.id, label: location.name }))];
   return (
     <SelectField
       label={t("location.label")}
-      options={options}
+      options={locationOptions(t, locations.data?.items)}
       value={value}
       onChange={onChange}
       isDisabled={locations.isPending || (locations.data?.items.length ?? 0) === 0}
@@ -74,14 +70,14 @@ export default function IntegrationsPage() {
   const can = useCan();
   const { search } = useLocation();
   const locationId = search.get("location") ?? "";
-  const tab = (search.get("type") ?? "all") as ProviderType | "all";
+  const tabs: (ProviderType | "all")[] = ["all", ...PROVIDER_TYPES];
+  const tab = tabs.find((type) => type === search.get("type")) ?? "all";
   const providers = useQuery({
     queryKey: ["providers", locationId],
     queryFn: ({ signal }) => api.get<ProviderList>(`/api/admin/providers${qs({ locationId })}`, signal),
   });
   const total = providers.data?.items.length ?? 0;
   const counts = providers.data?.counts ?? {};
-  const tabs: (ProviderType | "all")[] = ["all", ...PROVIDER_TYPES];
 
   return (
     <>
@@ -99,33 +95,26 @@ export default function IntegrationsPage() {
       <div className="toolbar">
         <LocationSwitcher value={locationId} onChange={(value) => setSearchParam("location", value || undefined)} />
       </div>
-      <Tabs selectedKey={tab} onSelectionChange={(key) => setSearchParam("type", key === "all" ? undefined : String(key))} className="tabs">
-        <TabList aria-label={t("integrations.types")} className="tab-list">
-          {tabs.map((type) => {
-            const count = type === "all" ? total : (counts[type] ?? 0);
-            return (
-              <Tab key={type} id={type} className="tab">
+      <UrlTabs
+        param="type"
+        label={t("integrations.types")}
+        tabs={tabs.map((type) => {
+          const count = type === "all" ? total : (counts[type] ?? 0);
+          return {
+            id: type,
+            label: (
+              <>
                 {typeLabel(t, type)} <span className="count" aria-label={t("common.countLabel", { count })}>{count}</span>
-              </Tab>
-            );
-          })}
-        </TabList>
-        {tabs.map((type) => (
-          <TabPanel key={type} id={type} className="tab-panel">
-            {providers.isPending ? (
-              <Loading />
-            ) : providers.isError ? (
-              <ErrorState error={providers.error} onRetry={() => void providers.refetch()} />
-            ) : (
-              <ProviderGrid
-                providers={providers.data.items.filter((provider) => type === "all" || provider.type === type)}
-                type={type}
-                locationId={locationId}
-              />
-            )}
-          </TabPanel>
-        ))}
-      </Tabs>
+              </>
+            ),
+            panel: (
+              <QueryState query={providers}>
+                {(data) => <ProviderGrid providers={data.items.filter((provider) => type === "all" || provider.type === type)} type={type} locationId={locationId} />}
+              </QueryState>
+            ),
+          };
+        })}
+      />
       <FeaturesPanel locationId={locationId} providers={providers.data?.items ?? []} />
     </>
   );
@@ -166,7 +155,6 @@ function ProviderCard({ provider }: { provider: Provider }) {
   const can = useCan();
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const [deleting, setDeleting] = useState(false);
   const invalidate = () => queryClient.invalidateQueries({ queryKey: ["providers"] });
   const patch = useMutation({
     mutationFn: (body: Partial<Pick<Provider, "active" | "testMode">>) => api.patch<Provider>(`/api/admin/providers/${provider.id}`, body),
@@ -176,28 +164,27 @@ function ProviderCard({ provider }: { provider: Provider }) {
     mutationFn: () => api.post<LastTest>(`/api/admin/providers/${provider.id}/test`),
     onSettled: invalidate,
   });
-  const remove = useMutation({
-    mutationFn: () => api.delete(`/api/admin/providers/${provider.id}`),
+  const remove = useConfirmed(() => api.delete(`/api/admin/providers/${provider.id}`), {
     onSuccess: () => {
-      setDeleting(false);
       void invalidate();
       void queryClient.invalidateQueries({ queryKey: ["features"] });
     },
   });
-  const headingId = `provider-${provider.id}`;
   const optimistic = patch.isPending ? { ...provider, ...patch.variables } : provider;
   return (
-    <article className="card provider-card" aria-labelledby={headingId} data-provider={provider.slug}>
-      <div className="card-head">
-        <h2 id={headingId} className="card-title">
-          {provider.name}
-        </h2>
+    <Card
+      id={`provider-${provider.id}`}
+      title={provider.name}
+      className="provider-card"
+      data={{ "data-provider": provider.slug }}
+      badges={
         <div className="badges">
           <Badge tone={optimistic.active ? "ok" : "neutral"}>{optimistic.active ? t("provider.active") : t("provider.inactive")}</Badge>
           {optimistic.testMode ? <Badge tone="warn">{t("provider.testMode")}</Badge> : null}
           {provider.inherited ? <Badge tone="info">{t("provider.inherited")}</Badge> : provider.locationId ? <Badge tone="info">{t("provider.ownLocation")}</Badge> : null}
         </div>
-      </div>
+      }
+    >
       <p className="muted small">
         {typeLabel(t, provider.type)} · <code>{provider.apiFormat}</code> · <code>{provider.slug}</code>
       </p>
@@ -219,32 +206,17 @@ function ProviderCard({ provider }: { provider: Provider }) {
           <Button small onPress={() => setEditing(true)}>
             {t("common.edit")}
           </Button>
-          <Button
-            small
-            variant="danger"
-            onPress={() => {
-              remove.reset();
-              setDeleting(true);
-            }}
-          >
+          <Button small variant="danger" onPress={() => remove.ask()}>
             {t("common.delete")}
           </Button>
         </div>
       ) : null}
       {editing ? <EditProviderDialog provider={provider} onClose={() => setEditing(false)} /> : null}
-      <ConfirmDialog
-        title={t("provider.deleteTitle", { name: provider.name })}
-        isOpen={deleting}
-        onOpenChange={setDeleting}
-        confirmLabel={t("common.delete")}
-        onConfirm={() => remove.mutate()}
-        pending={remove.isPending}
-        error={remove.error}
-      >
+      <ConfirmDialog {...remove.dialog} title={t("provider.deleteTitle", { name: provider.name })} confirmLabel={t("common.delete")}>
         <p>{t("provider.deleteBody")}</p>
-        {remove.error instanceof ApiError && remove.error.status === 409 ? <p className="muted small">{t("provider.deleteConflictHint")}</p> : null}
+        {remove.dialog.error instanceof ApiError && remove.dialog.error.status === 409 ? <p className="muted small">{t("provider.deleteConflictHint")}</p> : null}
       </ConfirmDialog>
-    </article>
+    </Card>
   );
 }
 
@@ -279,13 +251,7 @@ function EditProviderDialog({ provider, onClose }: { provider: Provider; onClose
   });
   return (
     <ModalDialog title={t("provider.editTitle", { name: provider.name })} isOpen onOpenChange={(open) => !open && onClose()} wide>
-      <Form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          save.mutate();
-        }}
-      >
+      <SubmitForm onSubmit={() => save.mutate()}>
         <Field label={t("wizard.name")} value={name} onChange={setName} isRequired />
         <Field label={t("wizard.baseUrl")} type="url" value={baseUrl} onChange={setBaseUrl} isRequired />
         <Field label={t("wizard.sandboxBaseUrl")} type="url" value={sandboxBaseUrl} onChange={setSandboxBaseUrl} description={t("wizard.sandboxHint")} />
@@ -293,25 +259,11 @@ function EditProviderDialog({ provider, onClose }: { provider: Provider; onClose
         <fieldset className="fieldset">
           <legend>{t("provider.secrets")}</legend>
           <p className="muted small">{t("provider.secretsKeep")}</p>
-          {fields.map((field) => (
-            <SecretField
-              key={field.name}
-              label={field.label}
-              value={secrets[field.name] ?? ""}
-              onChange={(value) => setSecrets((current) => ({ ...current, [field.name]: value }))}
-              isRequired={false}
-              placeholder={provider.secrets[field.name] ?? t("provider.notSet")}
-            />
-          ))}
+          <SecretInputs fields={fields} values={secrets} setValues={setSecrets} stored={provider.secrets} />
         </fieldset>
         <InlineError error={save.error} />
-        <div className="dialog-actions">
-          <Button onPress={onClose}>{t("common.cancel")}</Button>
-          <Button type="submit" variant="primary" isDisabled={save.isPending}>
-            {save.isPending ? t("common.saving") : t("common.save")}
-          </Button>
-        </div>
-      </Form>
+        <SubmitActions onCancel={onClose} submitLabel={t("common.save")} pending={save.isPending} />
+      </SubmitForm>
     </ModalDialog>
   );
 }
@@ -325,76 +277,49 @@ function FeaturesPanel({ locationId, providers }: { locationId: string; provider
     queryKey: ["features", locationId],
     queryFn: ({ signal }) => api.get<Features>(`/api/admin/features${qs({ locationId })}`, signal),
   });
-  const [unmapping, setUnmapping] = useState<string | undefined>();
-  const unmap = useMutation({
-    mutationFn: (featureKey: string) => api.put("/api/admin/features", { locationId: locationId || undefined, mappings: [{ featureKey, primaryProviderId: null }] }),
-    onSuccess: () => setUnmapping(undefined),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: ["features"] }),
-  });
+  const unmap = useConfirmed(
+    (featureKey: string) => api.put("/api/admin/features", { locationId: locationId || undefined, mappings: [{ featureKey, primaryProviderId: null }] }),
+    { onSettled: () => void queryClient.invalidateQueries({ queryKey: ["features"] }) },
+  );
   const name = (id: string | undefined) => (id ? (providers.find((provider) => provider.id === id)?.name ?? id) : "—");
   return (
     <section className="section" aria-labelledby="features-heading">
       <h2 id="features-heading">{t("features.title")}</h2>
       <p className="muted">{t("features.intro")}</p>
-      {features.isPending ? (
-        <Loading />
-      ) : features.isError ? (
-        <ErrorState error={features.error} onRetry={() => void features.refetch()} />
-      ) : features.data.effective.length === 0 ? (
-        <Empty title={t("features.empty")}>{t("features.emptyHint")}</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{t("features.feature")}</th>
-                <th scope="col">{t("features.primary")}</th>
-                <th scope="col">{t("features.fallback")}</th>
-                <th scope="col">{t("features.updated")}</th>
-                {can.admin ? <th scope="col"><span className="visually-hidden">{t("common.actions")}</span></th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {features.data.effective.map((mapping) => (
-                <tr key={`${mapping.scope}-${mapping.featureKey}`}>
+      <QueryState query={features} isEmpty={(data) => data.effective.length === 0} empty={<Empty title={t("features.empty")}>{t("features.emptyHint")}</Empty>}>
+        {(data) => (
+          <DataTable
+            columns={[
+              t("features.feature"),
+              t("features.primary"),
+              t("features.fallback"),
+              t("features.updated"),
+              can.admin && { label: t("common.actions"), hidden: true },
+            ]}
+          >
+            {data.effective.map((mapping) => (
+              <tr key={`${mapping.scope}-${mapping.featureKey}`}>
+                <td>
+                  <code>{mapping.featureKey}</code> {mapping.inherited ? <Badge tone="info">{t("provider.inherited")}</Badge> : null}
+                </td>
+                <td>{name(mapping.primaryProviderId)}</td>
+                <td>{name(mapping.fallbackProviderId)}</td>
+                <td title={format.dateTime(mapping.updatedAt)}>{format.relative(mapping.updatedAt)}</td>
+                {can.admin ? (
                   <td>
-                    <code>{mapping.featureKey}</code> {mapping.inherited ? <Badge tone="info">{t("provider.inherited")}</Badge> : null}
+                    {mapping.inherited ? null : (
+                      <Button small variant="ghost" onPress={() => unmap.ask(mapping.featureKey)} aria-label={t("features.unmapLabel", { feature: mapping.featureKey })}>
+                        {t("features.unmap")}
+                      </Button>
+                    )}
                   </td>
-                  <td>{name(mapping.primaryProviderId)}</td>
-                  <td>{name(mapping.fallbackProviderId)}</td>
-                  <td title={format.dateTime(mapping.updatedAt)}>{format.relative(mapping.updatedAt)}</td>
-                  {can.admin ? (
-                    <td>
-                      {mapping.inherited ? null : (
-                        <Button
-                          small
-                          variant="ghost"
-                          onPress={() => {
-                            unmap.reset();
-                            setUnmapping(mapping.featureKey);
-                          }}
-                          aria-label={t("features.unmapLabel", { feature: mapping.featureKey })}
-                        >
-                          {t("features.unmap")}
-                        </Button>
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <ConfirmDialog
-        title={t("features.unmapTitle", { feature: unmapping ?? "" })}
-        isOpen={Boolean(unmapping)}
-        onOpenChange={(open) => !open && setUnmapping(undefined)}
-        confirmLabel={t("features.unmap")}
-        onConfirm={() => unmapping && unmap.mutate(unmapping)}
-        pending={unmap.isPending}
-        error={unmap.error}
-      >
+                ) : null}
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </QueryState>
+      <ConfirmDialog {...unmap.dialog} title={t("features.unmapTitle", { feature: unmap.target ?? "" })} confirmLabel={t("features.unmap")}>
         <p>{locationId ? t("features.unmapBodyLocation") : t("features.unmapBody")}</p>
       </ConfirmDialog>
     </section>

@@ -1,14 +1,18 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-aria-components";
-import { Badge, Button, ConfirmDialog, Empty, ErrorState, LoadMore, Loading, PageHeader, SelectField } from "../components/ui.tsx";
-import { api, qs } from "../lib/api.ts";
+import { DataTable } from "../components/data-table.tsx";
+import { Facts } from "../components/facts.tsx";
+import { FilterSelect } from "../components/filter-select.tsx";
+import { PagedList } from "../components/query-state.tsx";
+import { Badge, Button, ConfirmDialog, Empty, ErrorState, Loading, PageHeader } from "../components/ui.tsx";
+import { api } from "../lib/api.ts";
+import { useConfirmed } from "../lib/confirmed.ts";
 import { useFormat } from "../lib/format.ts";
 import { useI18n, type MessageKey } from "../lib/i18n.tsx";
 import { useCan } from "../lib/me.tsx";
 import { CHANNELS, MESSAGE_STATUSES, type MessageStatus, type MessageView } from "../lib/messaging.ts";
+import { usePaged } from "../lib/paged.ts";
 import { setSearchParam, useLocation } from "../lib/router.tsx";
-import type { Page } from "../lib/types.ts";
 
 const TONE: Record<MessageStatus, "ok" | "warn" | "danger" | "neutral" | "info"> = {
   queued: "neutral",
@@ -34,84 +38,57 @@ export default function MessagesPage() {
 function MessageList({ status, channel }: { status: string; channel: string }) {
   const { t } = useI18n();
   const format = useFormat();
-  const list = useInfiniteQuery({
-    queryKey: ["messages", status, channel],
-    queryFn: ({ pageParam, signal }) => api.get<Page<MessageView>>(`/api/admin/messages${qs({ status, channel, cursor: pageParam, limit: 50 })}`, signal),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.cursor,
-  });
-  const messages = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const list = usePaged<MessageView>(["messages", status, channel], "/api/admin/messages", { status, channel });
   return (
     <>
       <PageHeader title={t("messages.title")} description={t("messages.intro")} />
       <div className="toolbar">
-        <SelectField
+        <FilterSelect
           label={t("messages.status")}
-          options={[{ id: "", label: t("common.any") }, ...MESSAGE_STATUSES.map((id) => ({ id, label: t(`message.status.${id}` as MessageKey) }))]}
+          options={MESSAGE_STATUSES.map((id) => ({ id, label: t(`message.status.${id}` as MessageKey) }))}
           value={status}
           onChange={(value) => setSearchParam("status", value)}
         />
-        <SelectField
+        <FilterSelect
           label={t("messages.channel")}
-          options={[{ id: "", label: t("common.any") }, ...CHANNELS.map((id) => ({ id, label: t(`channel.${id}` as MessageKey) }))]}
+          options={CHANNELS.map((id) => ({ id, label: t(`channel.${id}` as MessageKey) }))}
           value={channel}
           onChange={(value) => setSearchParam("channel", value)}
         />
       </div>
-      {list.isPending ? (
-        <Loading />
-      ) : list.isError ? (
-        <ErrorState error={list.error} onRetry={() => void list.refetch()} />
-      ) : messages.length === 0 ? (
-        <Empty title={t("messages.empty")}>{t("messages.emptyHint")}</Empty>
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table className="table table-stack">
-              <caption className="visually-hidden">{t("messages.title")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t("messages.created")}</th>
-                  <th scope="col">{t("messages.to")}</th>
-                  <th scope="col">{t("messages.template")}</th>
-                  <th scope="col">{t("messages.provider")}</th>
-                  <th scope="col">{t("messages.status")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {messages.map((message) => (
-                  <tr key={message.id} className={message.status === "unknown" || message.status === "failed" ? "row-alert" : undefined}>
-                    <td data-label={t("messages.created")} className="nowrap">
-                      <Link href={`/messages?id=${encodeURIComponent(message.id)}`}>{format.dateTime(message.createdAt)}</Link>
-                    </td>
-                    <td data-label={t("messages.to")}>
-                      <code>{message.to}</code>
-                      <div className="muted small">{t(`channel.${message.deliveredChannel ?? message.channel}` as MessageKey)}</div>
-                    </td>
-                    <td data-label={t("messages.template")}>
-                      {message.template} <span className="muted small">({message.locale})</span>
-                      <div className="muted small">{message.featureKey}</div>
-                    </td>
-                    <td data-label={t("messages.provider")}>
-                      {message.providerSlug ?? "—"}
-                      {message.usedFallback ? (
-                        <>
-                          {" "}
-                          <Badge tone="warn">{t("messages.fallback")}</Badge>
-                        </>
-                      ) : null}
-                    </td>
-                    <td data-label={t("messages.status")}>
-                      <StatusBadge status={message.status} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <LoadMore hasMore={Boolean(list.hasNextPage)} loading={list.isFetchingNextPage} onPress={() => void list.fetchNextPage()} />
-        </>
-      )}
+      <PagedList query={list} empty={<Empty title={t("messages.empty")}>{t("messages.emptyHint")}</Empty>}>
+        {(messages) => (
+          <DataTable variant="stack" caption={t("messages.title")} columns={[t("messages.created"), t("messages.to"), t("messages.template"), t("messages.provider"), t("messages.status")]}>
+            {messages.map((message) => (
+              <tr key={message.id} className={message.status === "unknown" || message.status === "failed" ? "row-alert" : undefined}>
+                <td data-label={t("messages.created")} className="nowrap">
+                  <Link href={`/messages?id=${encodeURIComponent(message.id)}`}>{format.dateTime(message.createdAt)}</Link>
+                </td>
+                <td data-label={t("messages.to")}>
+                  <code>{message.to}</code>
+                  <div className="muted small">{t(`channel.${message.deliveredChannel ?? message.channel}` as MessageKey)}</div>
+                </td>
+                <td data-label={t("messages.template")}>
+                  {message.template} <span className="muted small">({message.locale})</span>
+                  <div className="muted small">{message.featureKey}</div>
+                </td>
+                <td data-label={t("messages.provider")}>
+                  {message.providerSlug ?? "—"}
+                  {message.usedFallback ? (
+                    <>
+                      {" "}
+                      <Badge tone="warn">{t("messages.fallback")}</Badge>
+                    </>
+                  ) : null}
+                </td>
+                <td data-label={t("messages.status")}>
+                  <StatusBadge status={message.status} />
+                </td>
+              </tr>
+            ))}
+          </DataTable>
+        )}
+      </PagedList>
     </>
   );
 }
@@ -121,12 +98,9 @@ function MessageDetail({ id }: { id: string }) {
   const format = useFormat();
   const can = useCan();
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const message = useQuery({ queryKey: ["message", id], queryFn: ({ signal }) => api.get<MessageView>(`/api/admin/messages/${encodeURIComponent(id)}`, signal) });
-  const resend = useMutation({
-    mutationFn: () => api.post<MessageView>(`/api/admin/messages/${encodeURIComponent(id)}/resend`),
+  const resend = useConfirmed(() => api.post<MessageView>(`/api/admin/messages/${encodeURIComponent(id)}/resend`), {
     onSuccess: () => {
-      setConfirming(false);
       void queryClient.invalidateQueries({ queryKey: ["message", id] });
       void queryClient.invalidateQueries({ queryKey: ["messages"] });
     },
@@ -142,81 +116,65 @@ function MessageDetail({ id }: { id: string }) {
         description={<Link href="/messages">{t("messages.back")}</Link>}
         actions={
           resendable ? (
-            <Button variant="primary" onPress={() => setConfirming(true)}>
+            <Button variant="primary" onPress={() => resend.ask()}>
               {t("messages.resend")}
             </Button>
           ) : undefined
         }
       />
-      <dl className="facts">
-        <dt>{t("messages.status")}</dt>
-        <dd>
-          <StatusBadge status={data.status} />
-        </dd>
-        <dt>{t("messages.template")}</dt>
-        <dd>
-          {data.template} ({data.locale}) · {t(`channel.${data.channel}` as MessageKey)}
-          {data.deliveredChannel && data.deliveredChannel !== data.channel ? ` → ${t(`channel.${data.deliveredChannel}` as MessageKey)}` : ""}
-        </dd>
-        <dt>{t("messages.provider")}</dt>
-        <dd>
-          {data.providerSlug ?? "—"}
-          {data.providerMessageId ? (
+      <Facts
+        items={[
+          [t("messages.status"), <StatusBadge status={data.status} />],
+          [
+            t("messages.template"),
             <>
-              {" "}
-              <code className="small">{data.providerMessageId}</code>
-            </>
-          ) : null}
-        </dd>
-        <dt>{t("messages.source")}</dt>
-        <dd>{data.source.kind === "trigger" ? t("messages.sourceTrigger", { event: data.source.eventId ?? "" }) : t("messages.sourceApi")}</dd>
-        {data.error ? (
-          <>
-            <dt>{t("messages.error")}</dt>
-            <dd role="note">{data.error}</dd>
-          </>
-        ) : null}
-      </dl>
+              {data.template} ({data.locale}) · {t(`channel.${data.channel}` as MessageKey)}
+              {data.deliveredChannel && data.deliveredChannel !== data.channel ? ` → ${t(`channel.${data.deliveredChannel}` as MessageKey)}` : ""}
+            </>,
+          ],
+          [
+            t("messages.provider"),
+            <>
+              {data.providerSlug ?? "—"}
+              {data.providerMessageId ? (
+                <>
+                  {" "}
+                  <code className="small">{data.providerMessageId}</code>
+                </>
+              ) : null}
+            </>,
+          ],
+          [t("messages.source"), data.source.kind === "trigger" ? t("messages.sourceTrigger", { event: data.source.eventId ?? "" }) : t("messages.sourceApi")],
+          [t("messages.error"), data.error && <span role="note">{data.error}</span>],
+        ]}
+      />
       <h2 className="small-heading">{t("messages.attempts")}</h2>
       {data.attempts.length === 0 ? (
         <p className="muted">{t("messages.noAttempts")}</p>
       ) : (
-        <div className="table-wrap">
-          <table className="table table-stack">
-            <caption className="visually-hidden">{t("messages.attempts")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">{t("messages.provider")}</th>
-                <th scope="col">{t("messages.started")}</th>
-                <th scope="col">{t("messages.outcome")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.attempts.map((attempt) => (
-                <tr key={attempt.number}>
-                  <td data-label="#">{attempt.number}</td>
-                  <td data-label={t("messages.provider")}>
-                    {attempt.providerSlug}
-                    <div className="muted small">
-                      {t(`messages.role.${attempt.role}` as MessageKey)} · {t(`channel.${attempt.channel}` as MessageKey)}
-                    </div>
-                  </td>
-                  <td data-label={t("messages.started")} className="nowrap">
-                    {format.dateTime(attempt.startedAt)}
-                  </td>
-                  <td data-label={t("messages.outcome")}>
-                    <Badge tone={attempt.status === "sent" ? "ok" : attempt.status === "failed" ? "danger" : attempt.status === "unknown" ? "warn" : "info"}>
-                      {t(`messages.attempt.${attempt.status}` as MessageKey)}
-                    </Badge>
-                    {attempt.httpStatus ? <span className="muted small"> HTTP {attempt.httpStatus}</span> : null}
-                    {attempt.error ? <div className="small">{attempt.error}</div> : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable variant="stack" caption={t("messages.attempts")} columns={["#", t("messages.provider"), t("messages.started"), t("messages.outcome")]}>
+          {data.attempts.map((attempt) => (
+            <tr key={attempt.number}>
+              <td data-label="#">{attempt.number}</td>
+              <td data-label={t("messages.provider")}>
+                {attempt.providerSlug}
+                <div className="muted small">
+                  {t(`messages.role.${attempt.role}` as MessageKey)} · {t(`channel.${attempt.channel}` as MessageKey)}
+                </div>
+              </td>
+              <td data-label={t("messages.started")} className="nowrap">
+                {format.dateTime(attempt.startedAt)}
+              </td>
+              <td data-label={t("messages.outcome")}>
+                <Badge tone={attempt.status === "sent" ? "ok" : attempt.status === "failed" ? "danger" : attempt.status === "unknown" ? "warn" : "info"}>
+                  {t(`messages.attempt.${attempt.status}` as MessageKey)}
+                </Badge>
+                {attempt.httpStatus ? <span className="muted small"> HTTP {attempt.httpStatus}</span> : null}
+                {attempt.error ? <div className="small">{attempt.error}</div> : null}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <h2 className="small-heading">{t("messages.history")}</h2>
       <ol className="plain-list">
@@ -231,16 +189,7 @@ function MessageDetail({ id }: { id: string }) {
           </li>
         ))}
       </ol>
-      <ConfirmDialog
-        title={t("messages.resendTitle")}
-        isOpen={confirming}
-        onOpenChange={setConfirming}
-        confirmLabel={t("messages.resend")}
-        onConfirm={() => resend.mutate()}
-        pending={resend.isPending}
-        error={resend.error}
-        tone="primary"
-      >
+      <ConfirmDialog {...resend.dialog} title={t("messages.resendTitle")} confirmLabel={t("messages.resend")} tone="primary">
         <p>{data.status === "unknown" ? t("messages.resendUnknown") : t("messages.resendFailed")}</p>
       </ConfirmDialog>
     </>

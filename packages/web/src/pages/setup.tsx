@@ -1,6 +1,6 @@
 import { useMutation } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import { Form } from "react-aria-components";
+import { SubmitForm } from "../components/form.tsx";
 import { Button, Field, InlineError, SelectField } from "../components/ui.tsx";
 import { request } from "../lib/api.ts";
 import { useI18n } from "../lib/i18n.tsx";
@@ -47,13 +47,7 @@ export default function SetupPage() {
   }
   return (
     <AuthFrame title={t("setup.title")} intro={t("setup.intro")}>
-      <Form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          setup.mutate();
-        }}
-      >
+      <SubmitForm onSubmit={() => setup.mutate()}>
         <Field label={t("setup.business")} value={tenantName} onChange={setTenantName} isRequired autoComplete="organization" autoFocus />
         <Field label={t("signIn.email")} type="email" value={email} onChange={setEmail} isRequired autoComplete="username" />
         <Field
@@ -70,7 +64,7 @@ export default function SetupPage() {
         <Button type="submit" variant="primary" isDisabled={setup.isPending}>
           {setup.isPending ? t("common.working") : t("setup.submit")}
         </Button>
-      </Form>
+      </SubmitForm>
     </AuthFrame>
   );
 }

@@ -1,6 +1,6 @@
 import { useMutation } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { Form } from "react-aria-components";
+import { SubmitForm } from "../components/form.tsx";
 import { Button, Field, InlineError } from "../components/ui.tsx";
 import { request } from "../lib/api.ts";
 import { useI18n } from "../lib/i18n.tsx";
@@ -27,20 +27,14 @@ export default function SignInPage() {
           {t("signIn.expired")}
         </p>
       ) : null}
-      <Form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          signIn.mutate();
-        }}
-      >
+      <SubmitForm onSubmit={() => signIn.mutate()}>
         <Field label={t("signIn.email")} type="email" name="email" autoComplete="username" value={email} onChange={setEmail} isRequired autoFocus />
         <Field label={t("signIn.password")} type="password" name="password" autoComplete="current-password" value={password} onChange={setPassword} isRequired />
         <InlineError error={signIn.error} />
         <Button type="submit" variant="primary" isDisabled={signIn.isPending}>
           {signIn.isPending ? t("signIn.signingIn") : t("signIn.submit")}
         </Button>
-      </Form>
+      </SubmitForm>
     </AuthFrame>
   );
 }

@@ -1,25 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Form, Label, Text, TextArea, TextField } from "react-aria-components";
-import { Badge, Button, ConfirmDialog, Empty, ErrorState, Field, InlineError, Loading, ModalDialog, PageHeader, SelectField } from "../components/ui.tsx";
+import { DataTable } from "../components/data-table.tsx";
+import { Facts } from "../components/facts.tsx";
+import { SubmitActions, SubmitForm } from "../components/form.tsx";
+import { QueryState } from "../components/query-state.tsx";
+import { Badge, Button, ConfirmDialog, Empty, Field, InlineError, ModalDialog, PageHeader, SelectField, TextAreaField } from "../components/ui.tsx";
 import { api } from "../lib/api.ts";
+import { useConfirmed } from "../lib/confirmed.ts";
 import { useI18n, type MessageKey } from "../lib/i18n.tsx";
 import { useCan } from "../lib/me.tsx";
 import { CHANNELS, PARAM_TYPES, type Channel, type MessageTemplate, type Rendered, type TemplateParam } from "../lib/messaging.ts";
-
-function TextAreaField({ label, value, onChange, description, isRequired, rows = 4 }: { label: string; value: string; onChange: (value: string) => void; description?: string; isRequired?: boolean; rows?: number }) {
-  return (
-    <TextField className="field" value={value} onChange={onChange} isRequired={isRequired}>
-      <Label>{label}</Label>
-      <TextArea rows={rows} className="textarea" spellCheck={false} />
-      {description ? (
-        <Text slot="description" className="field-description">
-          {description}
-        </Text>
-      ) : null}
-    </TextField>
-  );
-}
 
 /** "guestName:string, checkIn:date, total:number?" ⇄ typed params (a trailing ? marks an optional one). */
 function paramsToText(params: TemplateParam[]): string {
@@ -51,16 +41,10 @@ export default function TemplatesPage() {
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState<MessageTemplate | "new" | undefined>();
   const [previewing, setPreviewing] = useState<MessageTemplate | undefined>();
-  const [deleting, setDeleting] = useState<MessageTemplate | undefined>();
   const templates = useQuery({ queryKey: ["templates"], queryFn: ({ signal }) => api.get<{ items: MessageTemplate[] }>("/api/admin/templates", signal) });
-  const remove = useMutation({
-    mutationFn: (id: string) => api.delete(`/api/admin/templates/${id}`),
-    onSuccess: () => {
-      setDeleting(undefined);
-      void queryClient.invalidateQueries({ queryKey: ["templates"] });
-    },
+  const remove = useConfirmed((template: MessageTemplate) => api.delete(`/api/admin/templates/${template.id}`), {
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["templates"] }),
   });
-  const items = templates.data?.items ?? [];
   const create = can.admin ? (
     <Button variant="primary" onPress={() => setEditing("new")}>
       {t("templates.create")}
@@ -69,86 +53,70 @@ export default function TemplatesPage() {
   return (
     <>
       <PageHeader title={t("templates.title")} description={t("templates.intro")} actions={create} />
-      {templates.isPending ? (
-        <Loading />
-      ) : templates.isError ? (
-        <ErrorState error={templates.error} onRetry={() => void templates.refetch()} />
-      ) : items.length === 0 ? (
-        <Empty title={t("templates.empty")} action={create}>
-          {t("templates.emptyHint")}
-        </Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table table-stack">
-            <caption className="visually-hidden">{t("templates.title")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("templates.name")}</th>
-                <th scope="col">{t("templates.channel")}</th>
-                <th scope="col">{t("templates.params")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("common.actions")}</span>
-                </th>
+      <QueryState
+        query={templates}
+        isEmpty={(data) => data.items.length === 0}
+        empty={
+          <Empty title={t("templates.empty")} action={create}>
+            {t("templates.emptyHint")}
+          </Empty>
+        }
+      >
+        {(data) => (
+          <DataTable
+            variant="stack"
+            caption={t("templates.title")}
+            columns={[t("templates.name"), t("templates.channel"), t("templates.params"), { label: t("common.actions"), hidden: true }]}
+          >
+            {data.items.map((template) => (
+              <tr key={template.id}>
+                <td data-label={t("templates.name")}>
+                  <code>{template.name}</code> <span className="muted small">({template.locale})</span>
+                  {template.description ? <div className="muted small">{template.description}</div> : null}
+                </td>
+                <td data-label={t("templates.channel")}>
+                  {t(`channel.${template.channel}` as MessageKey)}
+                  {template.whatsapp ? (
+                    <>
+                      {" "}
+                      <Badge tone="info">{t("templates.approved", { name: template.whatsapp.name })}</Badge>
+                    </>
+                  ) : null}
+                </td>
+                <td data-label={t("templates.params")} className="small">
+                  {paramsToText(template.params) || "—"}
+                </td>
+                <td data-label="" className="nowrap">
+                  <Button small onPress={() => setPreviewing(template)} aria-label={t("templates.previewLabel", { name: template.name, locale: template.locale })}>
+                    {t("templates.preview")}
+                  </Button>{" "}
+                  {can.admin ? (
+                    <>
+                      <Button small onPress={() => setEditing(template)} aria-label={t("templates.editLabel", { name: template.name, locale: template.locale })}>
+                        {t("common.edit")}
+                      </Button>{" "}
+                      <Button
+                        small
+                        variant="danger"
+                        aria-label={t("templates.deleteLabel", { name: template.name, locale: template.locale })}
+                        onPress={() => remove.ask(template)}
+                      >
+                        {t("common.delete")}
+                      </Button>
+                    </>
+                  ) : null}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((template) => (
-                <tr key={template.id}>
-                  <td data-label={t("templates.name")}>
-                    <code>{template.name}</code> <span className="muted small">({template.locale})</span>
-                    {template.description ? <div className="muted small">{template.description}</div> : null}
-                  </td>
-                  <td data-label={t("templates.channel")}>
-                    {t(`channel.${template.channel}` as MessageKey)}
-                    {template.whatsapp ? (
-                      <>
-                        {" "}
-                        <Badge tone="info">{t("templates.approved", { name: template.whatsapp.name })}</Badge>
-                      </>
-                    ) : null}
-                  </td>
-                  <td data-label={t("templates.params")} className="small">
-                    {paramsToText(template.params) || "—"}
-                  </td>
-                  <td data-label="" className="nowrap">
-                    <Button small onPress={() => setPreviewing(template)} aria-label={t("templates.previewLabel", { name: template.name, locale: template.locale })}>
-                      {t("templates.preview")}
-                    </Button>{" "}
-                    {can.admin ? (
-                      <>
-                        <Button small onPress={() => setEditing(template)} aria-label={t("templates.editLabel", { name: template.name, locale: template.locale })}>
-                          {t("common.edit")}
-                        </Button>{" "}
-                        <Button
-                          small
-                          variant="danger"
-                          aria-label={t("templates.deleteLabel", { name: template.name, locale: template.locale })}
-                          onPress={() => {
-                            remove.reset();
-                            setDeleting(template);
-                          }}
-                        >
-                          {t("common.delete")}
-                        </Button>
-                      </>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </QueryState>
       {editing ? <TemplateDialog template={editing === "new" ? undefined : editing} onClose={() => setEditing(undefined)} /> : null}
       {previewing ? <PreviewDialog template={previewing} onClose={() => setPreviewing(undefined)} /> : null}
       <ConfirmDialog
-        title={t("templates.deleteTitle", { name: deleting?.name ?? "", locale: deleting?.locale ?? "" })}
-        isOpen={Boolean(deleting)}
-        onOpenChange={(open) => !open && setDeleting(undefined)}
+        {...remove.dialog}
+        title={t("templates.deleteTitle", { name: remove.target?.name ?? "", locale: remove.target?.locale ?? "" })}
         confirmLabel={t("common.delete")}
-        onConfirm={() => deleting && remove.mutate(deleting.id)}
-        pending={remove.isPending}
-        error={remove.error}
       >
         <p>{t("templates.deleteBody")}</p>
       </ConfirmDialog>
@@ -193,13 +161,7 @@ function TemplateDialog({ template, onClose }: { template?: MessageTemplate; onC
   });
   return (
     <ModalDialog title={template ? t("templates.editTitle", { name: template.name, locale: template.locale }) : t("templates.create")} isOpen onOpenChange={(open) => !open && onClose()} wide>
-      <Form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          save.mutate();
-        }}
-      >
+      <SubmitForm onSubmit={() => save.mutate()}>
         {template ? null : (
           <>
             <Field label={t("templates.name")} value={name} onChange={setName} isRequired autoFocus description={t("templates.nameHint")} />
@@ -221,13 +183,8 @@ function TemplateDialog({ template, onClose }: { template?: MessageTemplate; onC
           </fieldset>
         ) : null}
         <InlineError error={save.error} />
-        <div className="dialog-actions">
-          <Button onPress={onClose}>{t("common.cancel")}</Button>
-          <Button type="submit" variant="primary" isDisabled={save.isPending}>
-            {save.isPending ? t("common.saving") : t("common.save")}
-          </Button>
-        </div>
-      </Form>
+        <SubmitActions onCancel={onClose} submitLabel={t("common.save")} pending={save.isPending} />
+      </SubmitForm>
     </ModalDialog>
   );
 }
@@ -258,13 +215,7 @@ function PreviewDialog({ template, onClose }: { template: MessageTemplate; onClo
   });
   return (
     <ModalDialog title={t("templates.previewTitle", { name: template.name, locale: template.locale })} isOpen onOpenChange={(open) => !open && onClose()} wide>
-      <Form
-        className="form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          preview.mutate();
-        }}
-      >
+      <SubmitForm onSubmit={() => preview.mutate()}>
         <TextAreaField label={t("templates.previewParams")} value={params} onChange={setParams} rows={6} />
         <InlineError error={preview.error} />
         <div className="dialog-actions">
@@ -273,25 +224,22 @@ function PreviewDialog({ template, onClose }: { template: MessageTemplate; onClo
             {t("templates.preview")}
           </Button>
         </div>
-      </Form>
+      </SubmitForm>
       {preview.data ? (
         <section aria-live="polite">
-          <dl className="facts">
-            {preview.data.subject !== undefined ? (
-              <>
-                <dt>{t("templates.subject")}</dt>
-                <dd>{preview.data.subject}</dd>
-              </>
-            ) : null}
-            {preview.data.whatsapp ? (
-              <>
-                <dt>{t("templates.whatsapp")}</dt>
-                <dd>
-                  <code>{preview.data.whatsapp.name}</code> ({preview.data.whatsapp.language}): {preview.data.whatsapp.body.map((param) => param.value).join(" | ")}
-                </dd>
-              </>
-            ) : null}
-          </dl>
+          <Facts
+            items={[
+              [t("templates.subject"), preview.data.subject],
+              [
+                t("templates.whatsapp"),
+                preview.data.whatsapp && (
+                  <>
+                    <code>{preview.data.whatsapp.name}</code> ({preview.data.whatsapp.language}): {preview.data.whatsapp.body.map((param) => param.value).join(" | ")}
+                  </>
+                ),
+              ],
+            ]}
+          />
           <h3 className="small-heading">{template.channel === "email" ? t("templates.textPart") : t("templates.text")}</h3>
           <pre className="code-block">{preview.data.text}</pre>
           {preview.data.html !== undefined ? (

@@ -1,27 +1,22 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Button as AriaButton, Checkbox, CheckboxGroup, Disclosure, DisclosurePanel, Form, Heading, Label, Tab, TabList, TabPanel, Tabs } from "react-aria-components";
-import {
-  Badge,
-  Button,
-  ConfirmDialog,
-  Empty,
-  ErrorState,
-  Field,
-  InlineError,
-  LoadMore,
-  Loading,
-  ModalDialog,
-  OnceValue,
-  PageHeader,
-  SelectField,
-  Toggle,
-} from "../components/ui.tsx";
-import { api, qs } from "../lib/api.ts";
-import { useFormat } from "../lib/format.ts";
+import { Checkbox, CheckboxGroup, Label } from "react-aria-components";
+import { Card } from "../components/card.tsx";
+import { DataTable } from "../components/data-table.tsx";
+import { DisclosureRow } from "../components/disclosure-row.tsx";
+import { Facts } from "../components/facts.tsx";
+import { FilterSelect } from "../components/filter-select.tsx";
+import { SubmitActions, SubmitForm } from "../components/form.tsx";
+import { PagedLog, QueryState } from "../components/query-state.tsx";
+import { Badge, Button, ConfirmDialog, Empty, Field, InlineError, ModalDialog, OnceValue, OnceValueStep, PageHeader, Toggle } from "../components/ui.tsx";
+import { UrlTabs } from "../components/url-tabs.tsx";
+import { api } from "../lib/api.ts";
+import { useConfirmed } from "../lib/confirmed.ts";
+import { prettyJson, useFormat } from "../lib/format.ts";
 import { useI18n, type MessageKey } from "../lib/i18n.tsx";
 import { useCan } from "../lib/me.tsx";
-import { setSearchParam, useLocation } from "../lib/router.tsx";
+import { usePaged } from "../lib/paged.ts";
+import { setSearchParam } from "../lib/router.tsx";
 import {
   DELIVERY_STATUSES,
   INBOUND_STATUSES,
@@ -30,7 +25,6 @@ import {
   type DeliveryStatus,
   type InboundStatus,
   type InboundWebhook,
-  type Page,
   type ProviderList,
   type Subscription,
   type SubscriptionWithSecret,
@@ -54,43 +48,20 @@ const DELIVERY_TONE: Record<DeliveryStatus, "ok" | "warn" | "danger" | "info"> =
   dead: "danger",
 };
 
-function pretty(text: string): string {
-  try {
-    return JSON.stringify(JSON.parse(text), null, 2);
-  } catch {
-    return text;
-  }
-}
-
 export default function WebhooksPage() {
   const { t } = useI18n();
-  const { search } = useLocation();
-  const tab = search.get("tab") ?? "inbound";
   return (
     <>
       <PageHeader title={t("webhooks.title")} description={t("webhooks.intro")} />
-      <Tabs selectedKey={tab} onSelectionChange={(key) => setSearchParam("tab", key === "inbound" ? undefined : String(key))} className="tabs">
-        <TabList aria-label={t("webhooks.title")} className="tab-list">
-          <Tab id="inbound" className="tab">
-            {t("webhooks.inbound")}
-          </Tab>
-          <Tab id="subscriptions" className="tab">
-            {t("webhooks.subscriptions")}
-          </Tab>
-          <Tab id="deliveries" className="tab">
-            {t("webhooks.deliveries")}
-          </Tab>
-        </TabList>
-        <TabPanel id="inbound" className="tab-panel">
-          <InboundLog />
-        </TabPanel>
-        <TabPanel id="subscriptions" className="tab-panel">
-          <Subscriptions />
-        </TabPanel>
-        <TabPanel id="deliveries" className="tab-panel">
-          <Deliveries />
-        </TabPanel>
-      </Tabs>
+      <UrlTabs
+        param="tab"
+        label={t("webhooks.title")}
+        tabs={[
+          { id: "inbound", label: t("webhooks.inbound"), panel: <InboundLog /> },
+          { id: "subscriptions", label: t("webhooks.subscriptions"), panel: <Subscriptions /> },
+          { id: "deliveries", label: t("webhooks.deliveries"), panel: <Deliveries /> },
+        ]}
+      />
     </>
   );
 }
@@ -99,145 +70,95 @@ export default function WebhooksPage() {
 
 function InboundLog() {
   const { t } = useI18n();
-  const format = useFormat();
-  const can = useCan();
   const queryClient = useQueryClient();
   const [providerId, setProviderId] = useState("");
   const [status, setStatus] = useState("");
-  const [replaying, setReplaying] = useState<InboundWebhook | undefined>();
   const providers = useQuery({ queryKey: ["providers", ""], queryFn: ({ signal }) => api.get<ProviderList>("/api/admin/providers", signal) });
-  const log = useInfiniteQuery({
-    queryKey: ["inbound", providerId, status],
-    queryFn: ({ pageParam, signal }) =>
-      api.get<Page<InboundWebhook>>(`/api/admin/webhooks/inbound${qs({ providerId, status, cursor: pageParam, limit: 50 })}`, signal),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.cursor,
-  });
-  const replay = useMutation({
-    mutationFn: (id: string) => api.post<InboundWebhook>(`/api/admin/webhooks/inbound/${id}/replay`),
-    onSuccess: () => {
-      setReplaying(undefined);
-      void queryClient.invalidateQueries({ queryKey: ["inbound"] });
-    },
-  });
-  const items = log.data?.pages.flatMap((page) => page.items) ?? [];
+  const log = usePaged<InboundWebhook>(["inbound", providerId, status], "/api/admin/webhooks/inbound", { providerId, status });
+  const replay = useConfirmed(
+    (record: InboundWebhook) => api.post<InboundWebhook>(`/api/admin/webhooks/inbound/${record.id}/replay`),
+    { onSuccess: () => void queryClient.invalidateQueries({ queryKey: ["inbound"] }) },
+  );
   return (
     <>
-      <div className="toolbar">
-        <SelectField
-          label={t("webhooks.provider")}
-          options={[{ id: "", label: t("common.any") }, ...(providers.data?.items ?? []).map((provider) => ({ id: provider.id, label: provider.name }))]}
-          value={providerId}
-          onChange={setProviderId}
-        />
-        <SelectField
-          label={t("webhooks.status")}
-          options={[{ id: "", label: t("common.any") }, ...INBOUND_STATUSES.map((id) => ({ id, label: t(`inbound.status.${id}` as MessageKey) }))]}
-          value={status}
-          onChange={setStatus}
-        />
-      </div>
-      {log.isPending ? (
-        <Loading />
-      ) : log.isError ? (
-        <ErrorState error={log.error} onRetry={() => void log.refetch()} />
-      ) : items.length === 0 ? (
-        <Empty title={t("webhooks.inboundEmpty")}>{t("webhooks.inboundEmptyHint")}</Empty>
-      ) : (
-        <>
-          <ul className="plain-list log-list">
-            {items.map((record) => (
-              <li key={record.id}>
-                <Disclosure className="disclosure log-row">
-                  <Heading level={3} className="disclosure-heading">
-                    <AriaButton slot="trigger" className="disclosure-trigger">
-                      <span aria-hidden="true" className="chevron">
-                        ▸
-                      </span>
-                      <span className="log-summary">
-                        <span className="nowrap">{format.dateTime(record.receivedAt)}</span>
-                        <code>{record.providerSlug}</code>
-                        <Badge tone={INBOUND_TONE[record.status]}>{t(`inbound.status.${record.status}` as MessageKey)}</Badge>
-                        {record.reason ? <span className="muted small">{record.reason}</span> : null}
-                      </span>
-                    </AriaButton>
-                  </Heading>
-                  <DisclosurePanel className="disclosure-panel">
-                    <dl className="facts">
-                      <dt>{t("webhooks.request")}</dt>
-                      <dd>
-                        <code>
-                          {record.method} {record.path}
-                        </code>{" "}
-                        <span className="muted small">{t("webhooks.from", { ip: record.sourceIp })}</span>
-                      </dd>
-                      {record.eventId ? (
-                        <>
-                          <dt>{t("webhooks.eventId")}</dt>
-                          <dd>
-                            <code>{record.eventId}</code>
-                          </dd>
-                        </>
-                      ) : null}
-                      <dt>{t("webhooks.attempts")}</dt>
-                      <dd>{record.attempts}</dd>
-                      {record.lastError ? (
-                        <>
-                          <dt>{t("webhooks.lastError")}</dt>
-                          <dd>{record.lastError}</dd>
-                        </>
-                      ) : null}
-                      {record.paymentId ? (
-                        <>
-                          <dt>{t("webhooks.payment")}</dt>
-                          <dd>
-                            <code>{record.paymentId}</code>
-                          </dd>
-                        </>
-                      ) : null}
-                    </dl>
-                    <h4 className="small-heading">{t("webhooks.headers")}</h4>
-                    <pre className="code-block" tabIndex={0}>
-                      {Object.entries(record.headers)
-                        .map(([name, value]) => `${name}: ${value}`)
-                        .join("\n")}
-                    </pre>
-                    <h4 className="small-heading">{t("webhooks.body")}</h4>
-                    <pre className="code-block" tabIndex={0}>
-                      {pretty(record.body)}
-                    </pre>
-                    {can.admin && record.normalized ? (
-                      <Button
-                        small
-                        onPress={() => {
-                          replay.reset();
-                          setReplaying(record);
-                        }}
-                      >
-                        {t("webhooks.replay")}
-                      </Button>
-                    ) : null}
-                  </DisclosurePanel>
-                </Disclosure>
-              </li>
-            ))}
-          </ul>
-          <LoadMore hasMore={Boolean(log.hasNextPage)} loading={log.isFetchingNextPage} onPress={() => void log.fetchNextPage()} />
-        </>
-      )}
-      <ConfirmDialog
-        title={t("webhooks.replayTitle")}
-        isOpen={Boolean(replaying)}
-        onOpenChange={(open) => !open && setReplaying(undefined)}
-        confirmLabel={t("webhooks.replay")}
-        onConfirm={() => replaying && replay.mutate(replaying.id)}
-        pending={replay.isPending}
-        error={replay.error}
-        tone="primary"
-      >
+      <PagedLog
+        query={log}
+        filters={
+          <>
+            <FilterSelect
+              label={t("webhooks.provider")}
+              options={(providers.data?.items ?? []).map((provider) => ({ id: provider.id, label: provider.name }))}
+              value={providerId}
+              onChange={setProviderId}
+            />
+            <FilterSelect
+              label={t("webhooks.status")}
+              options={INBOUND_STATUSES.map((id) => ({ id, label: t(`inbound.status.${id}` as MessageKey) }))}
+              value={status}
+              onChange={setStatus}
+            />
+          </>
+        }
+        empty={<Empty title={t("webhooks.inboundEmpty")}>{t("webhooks.inboundEmptyHint")}</Empty>}
+        row={(record) => <InboundRow record={record} onReplay={() => replay.ask(record)} />}
+      />
+      <ConfirmDialog {...replay.dialog} title={t("webhooks.replayTitle")} confirmLabel={t("webhooks.replay")} tone="primary">
         <p>{t("webhooks.replayBody")}</p>
       </ConfirmDialog>
     </>
+  );
+}
+
+function InboundRow({ record, onReplay }: { record: InboundWebhook; onReplay: () => void }) {
+  const { t } = useI18n();
+  const format = useFormat();
+  const can = useCan();
+  return (
+    <DisclosureRow
+      level={3}
+      className="log-row"
+      summary={
+        <span className="log-summary">
+          <span className="nowrap">{format.dateTime(record.receivedAt)}</span>
+          <code>{record.providerSlug}</code>
+          <Badge tone={INBOUND_TONE[record.status]}>{t(`inbound.status.${record.status}` as MessageKey)}</Badge>
+          {record.reason ? <span className="muted small">{record.reason}</span> : null}
+        </span>
+      }
+    >
+      <Facts
+        items={[
+          [
+            t("webhooks.request"),
+            <>
+              <code>
+                {record.method} {record.path}
+              </code>{" "}
+              <span className="muted small">{t("webhooks.from", { ip: record.sourceIp })}</span>
+            </>,
+          ],
+          [t("webhooks.eventId"), record.eventId && <code>{record.eventId}</code>],
+          [t("webhooks.attempts"), record.attempts],
+          [t("webhooks.lastError"), record.lastError],
+          [t("webhooks.payment"), record.paymentId && <code>{record.paymentId}</code>],
+        ]}
+      />
+      <h4 className="small-heading">{t("webhooks.headers")}</h4>
+      <pre className="code-block" tabIndex={0}>
+        {Object.entries(record.headers)
+          .map(([name, value]) => `${name}: ${value}`)
+          .join("\n")}
+      </pre>
+      <h4 className="small-heading">{t("webhooks.body")}</h4>
+      <pre className="code-block" tabIndex={0}>
+        {prettyJson(record.body)}
+      </pre>
+      {can.admin && record.normalized ? (
+        <Button small onPress={onReplay}>
+          {t("webhooks.replay")}
+        </Button>
+      ) : null}
+    </DisclosureRow>
   );
 }
 
@@ -251,14 +172,18 @@ function useCatalog() {
   });
 }
 
+function useSubscriptions() {
+  return useQuery({
+    queryKey: ["subscriptions"],
+    queryFn: ({ signal }) => api.get<{ items: Subscription[] }>("/api/admin/subscriptions", signal),
+  });
+}
+
 function Subscriptions() {
   const { t } = useI18n();
   const can = useCan();
   const [editing, setEditing] = useState<Subscription | "new" | undefined>();
-  const subscriptions = useQuery({
-    queryKey: ["subscriptions"],
-    queryFn: ({ signal }) => api.get<{ items: Subscription[] }>("/api/admin/subscriptions", signal),
-  });
+  const subscriptions = useSubscriptions();
   return (
     <>
       <div className="toolbar toolbar-end">
@@ -268,21 +193,17 @@ function Subscriptions() {
           </Button>
         ) : null}
       </div>
-      {subscriptions.isPending ? (
-        <Loading />
-      ) : subscriptions.isError ? (
-        <ErrorState error={subscriptions.error} onRetry={() => void subscriptions.refetch()} />
-      ) : subscriptions.data.items.length === 0 ? (
-        <Empty title={t("subs.empty")}>{t("subs.emptyHint")}</Empty>
-      ) : (
-        <ul className="card-grid" aria-label={t("webhooks.subscriptions")}>
-          {subscriptions.data.items.map((subscription) => (
-            <li key={subscription.id}>
-              <SubscriptionCard subscription={subscription} onEdit={() => setEditing(subscription)} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <QueryState query={subscriptions} isEmpty={(data) => data.items.length === 0} empty={<Empty title={t("subs.empty")}>{t("subs.emptyHint")}</Empty>}>
+        {(data) => (
+          <ul className="card-grid" aria-label={t("webhooks.subscriptions")}>
+            {data.items.map((subscription) => (
+              <li key={subscription.id}>
+                <SubscriptionCard subscription={subscription} onEdit={() => setEditing(subscription)} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryState>
       {editing ? <SubscriptionDialog subscription={editing === "new" ? undefined : editing} onClose={() => setEditing(undefined)} /> : null}
     </>
   );
@@ -293,42 +214,37 @@ function SubscriptionCard({ subscription, onEdit }: { subscription: Subscription
   const can = useCan();
   const format = useFormat();
   const queryClient = useQueryClient();
-  const [deleting, setDeleting] = useState(false);
-  const [rotating, setRotating] = useState(false);
   const [newSecret, setNewSecret] = useState<string | undefined>();
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["subscriptions"] });
   const patch = useMutation({
     mutationFn: (body: { active: boolean }) => api.patch<Subscription>(`/api/admin/subscriptions/${subscription.id}`, body),
     onSettled: refresh,
   });
-  const remove = useMutation({
-    mutationFn: () => api.delete(`/api/admin/subscriptions/${subscription.id}`),
-    onSuccess: () => {
-      setDeleting(false);
-      void refresh();
+  const remove = useConfirmed(() => api.delete(`/api/admin/subscriptions/${subscription.id}`), { onSuccess: () => void refresh() });
+  const rotate = useConfirmed(
+    () => api.post<SubscriptionWithSecret>(`/api/admin/subscriptions/${subscription.id}/rotate-secret`, { overlapHours: 24 }),
+    {
+      onSuccess: (answer) => {
+        setNewSecret(answer.signingSecret);
+        void refresh();
+      },
     },
-  });
-  const rotate = useMutation({
-    mutationFn: () => api.post<SubscriptionWithSecret>(`/api/admin/subscriptions/${subscription.id}/rotate-secret`, { overlapHours: 24 }),
-    onSuccess: (answer) => {
-      setRotating(false);
-      setNewSecret(answer.signingSecret);
-      void refresh();
-    },
-  });
+  );
   const active = patch.isPending && patch.variables ? patch.variables.active : subscription.active;
-  const headingId = `sub-${subscription.id}`;
   return (
-    <article className={`card${subscription.failingSince || subscription.disabledReason ? " card-alert" : ""}`} aria-labelledby={headingId}>
-      <div className="card-head">
-        <h3 id={headingId} className="card-title break">
-          {subscription.url}
-        </h3>
+    <Card
+      id={`sub-${subscription.id}`}
+      level={3}
+      title={subscription.url}
+      titleClassName="break"
+      alert={Boolean(subscription.failingSince || subscription.disabledReason)}
+      badges={
         <div className="badges">
           <Badge tone={active ? "ok" : "neutral"}>{active ? t("provider.active") : t("subs.disabled")}</Badge>
           {subscription.ordered ? <Badge tone="info">{t("subs.ordered")}</Badge> : null}
         </div>
-      </div>
+      }
+    >
       {subscription.description ? <p className="small">{subscription.description}</p> : null}
       <p className="small">
         {t("subs.events")}: {subscription.eventTypes.map((type) => <code key={type} className="tag">{type}</code>)}
@@ -367,55 +283,25 @@ function SubscriptionCard({ subscription, onEdit }: { subscription: Subscription
             <Button small onPress={onEdit}>
               {t("common.edit")}
             </Button>
-            <Button
-              small
-              onPress={() => {
-                rotate.reset();
-                setRotating(true);
-              }}
-            >
+            <Button small onPress={() => rotate.ask()}>
               {t("subs.rotate")}
             </Button>
             <Button small onPress={() => setSearchParam("tab", "deliveries")}>
               {t("subs.viewDeliveries")}
             </Button>
-            <Button
-              small
-              variant="danger"
-              onPress={() => {
-                remove.reset();
-                setDeleting(true);
-              }}
-            >
+            <Button small variant="danger" onPress={() => remove.ask()}>
               {t("common.delete")}
             </Button>
           </div>
         </>
       ) : null}
-      <ConfirmDialog
-        title={t("subs.rotateTitle")}
-        isOpen={rotating}
-        onOpenChange={setRotating}
-        confirmLabel={t("subs.rotate")}
-        onConfirm={() => rotate.mutate()}
-        pending={rotate.isPending}
-        error={rotate.error}
-        tone="primary"
-      >
+      <ConfirmDialog {...rotate.dialog} title={t("subs.rotateTitle")} confirmLabel={t("subs.rotate")} tone="primary">
         <p>{t("subs.rotateBody")}</p>
       </ConfirmDialog>
-      <ConfirmDialog
-        title={t("subs.deleteTitle")}
-        isOpen={deleting}
-        onOpenChange={setDeleting}
-        confirmLabel={t("common.delete")}
-        onConfirm={() => remove.mutate()}
-        pending={remove.isPending}
-        error={remove.error}
-      >
+      <ConfirmDialog {...remove.dialog} title={t("subs.deleteTitle")} confirmLabel={t("common.delete")}>
         <p>{t("subs.deleteBody", { url: subscription.url })}</p>
       </ConfirmDialog>
-    </article>
+    </Card>
   );
 }
 
@@ -451,62 +337,44 @@ function SubscriptionDialog({ subscription, onClose }: { subscription?: Subscrip
       {created ? (
         <>
           <p>{t("subs.created", { url: created.url })}</p>
-          <OnceValue value={created.signingSecret} note={t("subs.secretOnce")} />
-          <div className="dialog-actions">
-            <Button variant="primary" onPress={onClose}>
-              {t("keys.stored")}
-            </Button>
-          </div>
+          <OnceValueStep value={created.signingSecret} note={t("subs.secretOnce")} onDone={onClose} />
         </>
       ) : (
-        <Form
-          className="form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            save.mutate(undefined, { onSuccess: () => subscription && onClose() });
-          }}
-        >
+        <SubmitForm onSubmit={() => save.mutate(undefined, { onSuccess: () => subscription && onClose() })}>
           <Field label={t("subs.url")} type="url" value={url} onChange={setUrl} isRequired description={t("subs.urlHint")} autoFocus />
           <Field label={t("subs.description")} value={description} onChange={setDescription} />
-          {catalog.isPending ? (
-            <Loading />
-          ) : catalog.isError ? (
-            <ErrorState error={catalog.error} onRetry={() => void catalog.refetch()} />
-          ) : (
-            <CheckboxGroup className="checkbox-group" value={eventTypes} onChange={setEventTypes} isRequired>
-              <Label className="field-label">{t("subs.events")}</Label>
-              <div className="checkbox-grid">
-                <Checkbox value="*" className="checkbox">
-                  <span className="checkbox-box" aria-hidden="true" />
-                  {t("subs.allEvents")}
-                </Checkbox>
-                {families.map((family) => (
-                  <Checkbox key={family} value={family} className="checkbox">
+          <QueryState query={catalog}>
+            {() => (
+              <CheckboxGroup className="checkbox-group" value={eventTypes} onChange={setEventTypes} isRequired>
+                <Label className="field-label">{t("subs.events")}</Label>
+                <div className="checkbox-grid">
+                  <Checkbox value="*" className="checkbox">
                     <span className="checkbox-box" aria-hidden="true" />
-                    <code>{family}</code>
+                    {t("subs.allEvents")}
                   </Checkbox>
-                ))}
-                {types.map((entry) => (
-                  <Checkbox key={entry.type} value={entry.type} className="checkbox">
-                    <span className="checkbox-box" aria-hidden="true" />
-                    <span title={entry.description}>
-                      <code>{entry.type}</code>
-                    </span>
-                  </Checkbox>
-                ))}
-              </div>
-            </CheckboxGroup>
-          )}
+                  {families.map((family) => (
+                    <Checkbox key={family} value={family} className="checkbox">
+                      <span className="checkbox-box" aria-hidden="true" />
+                      <code>{family}</code>
+                    </Checkbox>
+                  ))}
+                  {types.map((entry) => (
+                    <Checkbox key={entry.type} value={entry.type} className="checkbox">
+                      <span className="checkbox-box" aria-hidden="true" />
+                      <span title={entry.description}>
+                        <code>{entry.type}</code>
+                      </span>
+                    </Checkbox>
+                  ))}
+                </div>
+              </CheckboxGroup>
+            )}
+          </QueryState>
           <Field label={t("subs.rate")} type="number" inputMode="numeric" value={rate} onChange={setRate} description={t("subs.rateHint")} />
           <Toggle label={t("subs.orderedToggle")} isSelected={ordered} onChange={setOrdered} />
           <InlineError error={save.error} />
-          <div className="dialog-actions">
-            <Button onPress={onClose}>{t("common.cancel")}</Button>
-            <Button type="submit" variant="primary" isDisabled={save.isPending || eventTypes.length === 0}>
-              {save.isPending ? t("common.saving") : subscription ? t("common.save") : t("subs.create")}
-            </Button>
-          </div>
-        </Form>
+          <SubmitActions onCancel={onClose} submitLabel={subscription ? t("common.save") : t("subs.create")} pending={save.isPending} isDisabled={eventTypes.length === 0} />
+        </SubmitForm>
       )}
     </ModalDialog>
   );
@@ -518,53 +386,31 @@ function Deliveries() {
   const { t } = useI18n();
   const [subscriptionId, setSubscriptionId] = useState("");
   const [status, setStatus] = useState("");
-  const subscriptions = useQuery({
-    queryKey: ["subscriptions"],
-    queryFn: ({ signal }) => api.get<{ items: Subscription[] }>("/api/admin/subscriptions", signal),
-  });
-  const deliveries = useInfiniteQuery({
-    queryKey: ["deliveries", subscriptionId, status],
-    queryFn: ({ pageParam, signal }) => api.get<Page<Delivery>>(`/api/admin/deliveries${qs({ subscriptionId, status, cursor: pageParam, limit: 50 })}`, signal),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.cursor,
-  });
-  const items = deliveries.data?.pages.flatMap((page) => page.items) ?? [];
+  const subscriptions = useSubscriptions();
+  const deliveries = usePaged<Delivery>(["deliveries", subscriptionId, status], "/api/admin/deliveries", { subscriptionId, status });
   const urlOf = (id: string) => subscriptions.data?.items.find((subscription) => subscription.id === id)?.url ?? id;
   return (
-    <>
-      <div className="toolbar">
-        <SelectField
-          label={t("deliveries.subscription")}
-          options={[{ id: "", label: t("common.any") }, ...(subscriptions.data?.items ?? []).map((subscription) => ({ id: subscription.id, label: subscription.url }))]}
-          value={subscriptionId}
-          onChange={setSubscriptionId}
-        />
-        <SelectField
-          label={t("webhooks.status")}
-          options={[{ id: "", label: t("common.any") }, ...DELIVERY_STATUSES.map((id) => ({ id, label: t(`delivery.status.${id}` as MessageKey) }))]}
-          value={status}
-          onChange={setStatus}
-        />
-      </div>
-      {deliveries.isPending ? (
-        <Loading />
-      ) : deliveries.isError ? (
-        <ErrorState error={deliveries.error} onRetry={() => void deliveries.refetch()} />
-      ) : items.length === 0 ? (
-        <Empty title={t("deliveries.empty")}>{t("deliveries.emptyHint")}</Empty>
-      ) : (
+    <PagedLog
+      query={deliveries}
+      filters={
         <>
-          <ul className="plain-list log-list">
-            {items.map((delivery) => (
-              <li key={delivery.id}>
-                <DeliveryRow delivery={delivery} url={urlOf(delivery.subscriptionId)} />
-              </li>
-            ))}
-          </ul>
-          <LoadMore hasMore={Boolean(deliveries.hasNextPage)} loading={deliveries.isFetchingNextPage} onPress={() => void deliveries.fetchNextPage()} />
+          <FilterSelect
+            label={t("deliveries.subscription")}
+            options={(subscriptions.data?.items ?? []).map((subscription) => ({ id: subscription.id, label: subscription.url }))}
+            value={subscriptionId}
+            onChange={setSubscriptionId}
+          />
+          <FilterSelect
+            label={t("webhooks.status")}
+            options={DELIVERY_STATUSES.map((id) => ({ id, label: t(`delivery.status.${id}` as MessageKey) }))}
+            value={status}
+            onChange={setStatus}
+          />
         </>
-      )}
-    </>
+      }
+      empty={<Empty title={t("deliveries.empty")}>{t("deliveries.emptyHint")}</Empty>}
+      row={(delivery) => <DeliveryRow delivery={delivery} url={urlOf(delivery.subscriptionId)} />}
+    />
   );
 }
 
@@ -578,87 +424,56 @@ function DeliveryRow({ delivery, url }: { delivery: Delivery; url: string }) {
     onSettled: () => queryClient.invalidateQueries({ queryKey: ["deliveries"] }),
   });
   return (
-    <Disclosure className="disclosure log-row">
-      <Heading level={3} className="disclosure-heading">
-        <AriaButton slot="trigger" className="disclosure-trigger">
-          <span aria-hidden="true" className="chevron">
-            ▸
+    <DisclosureRow
+      level={3}
+      className="log-row"
+      summary={
+        <span className="log-summary">
+          <span className="nowrap">{format.dateTime(delivery.createdAt)}</span>
+          <code>{delivery.eventType}</code>
+          <Badge tone={DELIVERY_TONE[delivery.status]}>{t(`delivery.status.${delivery.status}` as MessageKey)}</Badge>
+          <span className="muted small break">
+            → {url} · {t("deliveries.attemptsCount", { count: delivery.totalAttempts })}
           </span>
-          <span className="log-summary">
-            <span className="nowrap">{format.dateTime(delivery.createdAt)}</span>
-            <code>{delivery.eventType}</code>
-            <Badge tone={DELIVERY_TONE[delivery.status]}>{t(`delivery.status.${delivery.status}` as MessageKey)}</Badge>
-            <span className="muted small break">
-              → {url} · {t("deliveries.attemptsCount", { count: delivery.totalAttempts })}
-            </span>
-          </span>
-        </AriaButton>
-      </Heading>
-      <DisclosurePanel className="disclosure-panel">
-        <dl className="facts">
-          <dt>{t("deliveries.webhookId")}</dt>
-          <dd>
-            <code>{delivery.webhookId}</code>
-          </dd>
-          {delivery.nextAttemptAt ? (
-            <>
-              <dt>{t("deliveries.next")}</dt>
-              <dd>{format.dateTime(delivery.nextAttemptAt)}</dd>
-            </>
-          ) : null}
-          {delivery.deadReason ? (
-            <>
-              <dt>{t("deliveries.deadReason")}</dt>
-              <dd>{delivery.deadReason}</dd>
-            </>
-          ) : null}
-          {delivery.redrives > 0 ? (
-            <>
-              <dt>{t("deliveries.redrives")}</dt>
-              <dd>{delivery.redrives}</dd>
-            </>
-          ) : null}
-        </dl>
-        <h4 className="small-heading">{t("deliveries.history")}</h4>
-        {delivery.attempts.length === 0 ? (
-          <p className="muted small">{t("deliveries.noAttempts")}</p>
-        ) : (
-          <div className="table-wrap">
-            <table className="table table-compact">
-              <thead>
-                <tr>
-                  <th scope="col">#</th>
-                  <th scope="col">{t("audit.when")}</th>
-                  <th scope="col">{t("deliveries.outcome")}</th>
-                  <th scope="col">HTTP</th>
-                  <th scope="col">{t("deliveries.latency")}</th>
-                  <th scope="col">{t("deliveries.detail")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {delivery.attempts.map((attempt) => (
-                  <tr key={attempt.n}>
-                    <td>{attempt.n}</td>
-                    <td className="nowrap">{format.dateTime(attempt.at)}</td>
-                    <td>
-                      <Badge tone={attempt.outcome === "delivered" ? "ok" : "danger"}>{t(`deliveries.${attempt.outcome}` as MessageKey)}</Badge>
-                    </td>
-                    <td>{attempt.status ?? "—"}</td>
-                    <td>{format.ms(attempt.latencyMs)}</td>
-                    <td className="break small">{attempt.error ?? attempt.response ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        <InlineError error={redrive.error} />
-        {can.admin && delivery.status === "dead" ? (
-          <Button small onPress={() => redrive.mutate()} isDisabled={redrive.isPending}>
-            {redrive.isPending ? t("common.working") : t("dlq.redriveOne")}
-          </Button>
-        ) : null}
-      </DisclosurePanel>
-    </Disclosure>
+        </span>
+      }
+    >
+      <Facts
+        items={[
+          [t("deliveries.webhookId"), <code>{delivery.webhookId}</code>],
+          [t("deliveries.next"), delivery.nextAttemptAt && format.dateTime(delivery.nextAttemptAt)],
+          [t("deliveries.deadReason"), delivery.deadReason],
+          [t("deliveries.redrives"), delivery.redrives > 0 && delivery.redrives],
+        ]}
+      />
+      <h4 className="small-heading">{t("deliveries.history")}</h4>
+      {delivery.attempts.length === 0 ? (
+        <p className="muted small">{t("deliveries.noAttempts")}</p>
+      ) : (
+        <DataTable
+          variant="compact"
+          columns={["#", t("audit.when"), t("deliveries.outcome"), "HTTP", t("deliveries.latency"), t("deliveries.detail")]}
+        >
+          {delivery.attempts.map((attempt) => (
+            <tr key={attempt.n}>
+              <td>{attempt.n}</td>
+              <td className="nowrap">{format.dateTime(attempt.at)}</td>
+              <td>
+                <Badge tone={attempt.outcome === "delivered" ? "ok" : "danger"}>{t(`deliveries.${attempt.outcome}` as MessageKey)}</Badge>
+              </td>
+              <td>{attempt.status ?? "—"}</td>
+              <td>{format.ms(attempt.latencyMs)}</td>
+              <td className="break small">{attempt.error ?? attempt.response ?? ""}</td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
+      <InlineError error={redrive.error} />
+      {can.admin && delivery.status === "dead" ? (
+        <Button small onPress={() => redrive.mutate()} isDisabled={redrive.isPending}>
+          {redrive.isPending ? t("common.working") : t("dlq.redriveOne")}
+        </Button>
+      ) : null}
+    </DisclosureRow>
   );
 }

@@ -9,6 +9,7 @@ import { classify as classifyTransport, parseRetryAfter } from "../../resilience
 import { classify, PaymentGatewayError, scrub } from "./errors.ts";
 import { describePaths, firstPresent, renderFromBody, scalar, valueAtPath } from "../path.ts";
 import { signerFor } from "./signers.ts";
+import { parseVendorTime } from "../vendor-time.ts";
 
 /**
  * One engine per payment format, all driven by the provider record (see
@@ -20,7 +21,8 @@ import { signerFor } from "./signers.ts";
  *   templated with `{{payment.*}}`, `{{customer.*}}`, `{{urls.*}}`, `{{providerRef}}`, `{{refund.*}}`,
  *   `{{config.*}}`, `{{secrets.*}}`, `{{now.*}}`, `{{uuid}}`; `hosts.<name>` for APIs spanning hosts.
  * - `response.<endpoint>.{transactionId,redirectUrl,qrString,vaNumber,bank,clientSecret,token,status,amount,
- *   refundedAmount,currency,expiresAt,refundId}` — dot paths (a list = first present).
+ *   refundedAmount,currency,expiresAt,refundId}` — dot paths (a list = first present); `response.create.
+ *   expiresAtFormat` / `expiresAtTimezone` say how the vendor writes its expiry (../vendor-time.ts).
  * - `statusMap`, `statusRules` (`{ when: { path: value }, after?: datePath, status }`), `refundRules`,
  *   `refundStatusMap`, `statusNotFound`, `statusFollowUp` (`{ whenStatus: [...], endpoint }`).
  * - `webhook.{bodyType,eventIdPath|eventIdTemplate,transactionIdPath,orderIdPath,statusPath,amountPath,
@@ -356,11 +358,13 @@ function unknownStatus(provider: Provider, action: string, rawStatus: string): P
   return configError(provider, action, `the gateway reported status "${rawStatus}", which config.statusMap does not map to a Sambung status`);
 }
 
-function isoOrUndefined(value: unknown): string | undefined {
-  const text = scalar(value);
-  if (!text || !/\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(text)) return undefined;
-  const ms = Date.parse(text);
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+/** The gateway's expiry in the answer, read as the record says the vendor writes times (`expiresAtFormat`, `expiresAtTimezone`). */
+function expiryOf(json: unknown, mapping: Fields): string | undefined {
+  const value = read(json, mapping, "expiresAt").value;
+  return parseVendorTime(typeof value === "number" ? value : scalar(value), {
+    format: typeof mapping.expiresAtFormat === "string" ? mapping.expiresAtFormat : undefined,
+    timezone: typeof mapping.expiresAtTimezone === "string" ? mapping.expiresAtTimezone : undefined,
+  });
 }
 
 // ---------------------------------------------------------------- what each format promises on create
@@ -614,7 +618,7 @@ export function recordEngine(format: PaymentFormat): PaymentEngine {
       const configuredBank = [provider.config.bankCode, provider.config.bank].find((value): value is string => typeof value === "string" && value !== "");
       const bank = readString(json, mapping, "bank") ?? configuredBank;
       if (format === "va_static" && bank) created.bankCode = bank;
-      const expiresAt = isoOrUndefined(read(json, mapping, "expiresAt").value);
+      const expiresAt = expiryOf(json, mapping);
       if (expiresAt) created.expiresAt = expiresAt;
       checkPromise(provider, format, json, mapping, created);
       return created;

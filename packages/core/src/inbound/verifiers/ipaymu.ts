@@ -83,14 +83,18 @@ const localeOrder = (a: string, b: string): number => a.localeCompare(b);
  * and type-restored JSON forms, are tried — every candidate is keyed with the
  * secret, so accepting either costs no security.
  *
- * Params: `secretField` (default "webhookSecret": the owner enters the iPaymu VA
- * number there), else `va` (the VA as a plain param); `header` (default
- * "X-Signature"); `integerFields`, `booleanFields`, `dropFields` (default
- * ["signature"]) override the documented lists. No timestamp is signed.
+ * Params: `key` — the VA number, as the preset says `"{{config.va}}"` (the hub
+ * fills config references in before calling); else the secret named by
+ * `secretField` (default "webhookSecret", where owners used to enter the VA);
+ * else `va` (the VA as a plain param); `header` (default "X-Signature");
+ * `integerFields`, `booleanFields`, `dropFields` (default ["signature"])
+ * override the documented lists. No timestamp is signed.
  * Event id: `trx_id:status_code`.
  */
 export const ipaymuSignature: Verifier = (input) => {
-  const key = secretFrom(input, "webhookSecret") ?? strParam(input.params, "va");
+  const configured = strParam(input.params, "key");
+  // A reference the hub could not fill ("{{secrets.x}}", a typo) is no key.
+  const key = (configured && !configured.includes("{{") ? configured : undefined) ?? secretFrom(input, "webhookSecret") ?? strParam(input.params, "va");
   if (!key) return fail(NO_SECRET);
   const integerFields = stringListParam(input.params, "integerFields") ?? ["trx_id", "status_code", "transaction_status_code", "paid_off"];
   const booleanFields = stringListParam(input.params, "booleanFields") ?? ["is_escrow"];

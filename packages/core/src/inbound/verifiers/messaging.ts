@@ -212,8 +212,9 @@ export const twilioSignatureVerifier: Verifier = (input) => {
  * sha256=<hex HMAC-SHA256(app secret, rawBody)>`. No timestamp.
  * Docs: https://developers.facebook.com/docs/graph-api/webhooks/getting-started#validate-payloads
  * Params: `secretField` (default "appSecret"); `header` (default
- * "X-Hub-Signature-256"); `prefix` (default "sha256="). No event id (a
- * delivery batches entries).
+ * "X-Hub-Signature-256"); `prefix` (default "sha256="; "" for a bare hex
+ * signature, as generic HMAC webhooks send it). No event id (a delivery
+ * batches entries).
  */
 export const metaHubSignature: Verifier = (input) => {
   const secret = secretFrom(input, "appSecret");
@@ -221,7 +222,8 @@ export const metaHubSignature: Verifier = (input) => {
   const name = headerParam(input.params, ["header"], "signature", "X-Hub-Signature-256");
   const received = header(input, name);
   if (!received) return fail(`missing ${name} header`);
-  const prefix = strParam(input.params, "prefix") ?? "sha256=";
+  // An empty prefix is a choice (a bare hex signature), not a missing param.
+  const prefix = typeof input.params["prefix"] === "string" ? input.params["prefix"] : "sha256=";
   const expected = prefix + hmac("sha256", secret, input.rawBody).toString("hex");
   return safeEqual(received, expected) ? ok() : fail(MISMATCH);
 };

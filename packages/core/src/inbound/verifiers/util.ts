@@ -47,6 +47,33 @@ export function hmac(algorithm: "sha1" | "sha256", key: string | Buffer, data: s
 
 // ---- params ----------------------------------------------------------------
 
+const CONFIG_REF = /\{\{\s*config\.([A-Za-z0-9_.-]+)\s*\}\}/g;
+
+function configValue(config: Record<string, unknown>, path: string): string {
+  let current: unknown = config;
+  for (const part of path.split(".")) {
+    if (!isRecord(current) || !Object.hasOwn(current, part)) return "";
+    current = current[part];
+  }
+  return typeof current === "string" || typeof current === "number" || typeof current === "boolean" ? String(current) : "";
+}
+
+/**
+ * A record's signature params with `{{config.<path>}}` filled in from the same
+ * record (iPaymu's `key: "{{config.va}}"`): a reference to a value the record
+ * lacks becomes "", which verifiers read as absent. `{{secrets.*}}` stays as
+ * written — secrets reach verifiers only through `input.secrets`.
+ */
+export function resolveConfigRefs(params: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === "string") return value.includes("{{") ? value.replace(CONFIG_REF, (_, path: string) => configValue(config, path)) : value;
+    if (Array.isArray(value)) return value.map(resolve);
+    if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, resolve(inner)]));
+    return value;
+  };
+  return resolve(params) as Record<string, unknown>;
+}
+
 export function strParam(params: Record<string, unknown>, ...names: string[]): string | undefined {
   for (const name of names) {
     const value = params[name];

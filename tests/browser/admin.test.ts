@@ -1,12 +1,12 @@
 import type { Ping } from "@sambung/core/diag/index";
 import * as Resilience from "@sambung/core/resilience/index";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpenAiFake } from "../fakes/ai.ts";
 import type { HttpFake } from "../fakes/server.ts";
-import { OWNER, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
+import { OWNER, signIn, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
-import { DESKTOP, ensureWebBuilt, launch, PHONE, screenshot, watchProblems } from "./support.ts";
+import { DESKTOP, ensureWebBuilt, launch, openPage, PHONE, screenshot } from "./support.ts";
 
 /**
  * The admin app in Debian's Chromium against the local runtime in this process:
@@ -20,7 +20,6 @@ const API_KEY = "sk-test-browser-0123456789abcdef";
 let hub: TestRuntime;
 let openai: HttpFake;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let problems: string[];
 
@@ -31,10 +30,7 @@ beforeAll(async () => {
     startOpenAiFake({ apiKey: API_KEY, models: ["gpt-4o-mini", "gpt-4o"] }),
     launch(),
   ]);
-  context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "UTC" });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  problems = watchProblems(page);
+  ({ page, problems } = await openPage(browser));
 });
 
 afterAll(async () => {
@@ -308,5 +304,24 @@ describe("admin app", () => {
     await heading("Audit log");
     expect(new URL(page.url()).pathname).toBe("/audit");
     expect(problems).toEqual([]);
+  });
+
+  it("warns on a card whose webhooks anyone could forge", async () => {
+    const created = await hub.api<{ slug: string }>("POST", "/api/admin/providers", {
+      type: "payment",
+      name: "Unsigned Gateway",
+      apiFormat: "redirect_flow",
+      baseUrl: "https://gateway.example/api",
+      secrets: { serverKey: "server-key-unsigned" },
+      config: { signature: { method: "none" } },
+    }, { authorization: `Bearer ${await signIn(hub.url)}` });
+    expect(created.status).toBe(201);
+    await page.goto(`${hub.url}/integrations?type=payment`);
+    await heading("Integrations");
+    const card = page.locator(`[data-provider="${created.body.slug}"]`);
+    await card.locator(".provider-warnings").getByText(/anyone who knows this provider's webhook URL/).waitFor();
+    await page.goto(`${hub.url}/integrations?type=ai`);
+    await page.locator('[data-provider="openai-test"]').waitFor();
+    expect(await page.locator(".provider-warnings").count()).toBe(0);
   });
 });

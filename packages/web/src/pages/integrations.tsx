@@ -192,6 +192,13 @@ function ProviderCard({ provider }: { provider: Provider }) {
         {test.isPending ? <span>{t("provider.testing")}</span> : <LastTestLine test={provider.lastTest} />}
       </p>
       <InlineError error={test.error ?? patch.error} />
+      {provider.warnings.length > 0 ? (
+        <ul className="notice notice-warn small provider-warnings">
+          {provider.warnings.map((warning) => (
+            <li key={warning}>{warning}</li>
+          ))}
+        </ul>
+      ) : null}
       {can.admin ? (
         <div className="card-controls">
           <Toggle label={t("provider.activeToggle")} isSelected={optimistic.active} onChange={(active) => patch.mutate({ active })} isDisabled={patch.isPending} />

@@ -95,12 +95,10 @@ export function writeResult(response: ServerResponse, result: APIGatewayProxyStr
   const headers: Record<string, string | number | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   if (result.cookies && result.cookies.length > 0) headers["set-cookie"] = result.cookies;
-  const body = result.body
-    ? result.isBase64Encoded
-      ? Buffer.from(result.body, "base64")
-      : Buffer.from(result.body, "utf8")
-    : Buffer.alloc(0);
-  headers["content-length"] = body.length;
+  // A text body goes out as a string: node:http then sends headers and body in one
+  // write, where a Buffer body costs a separate writev of both for every response.
+  const body = result.body ? (result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body) : "";
+  headers["content-length"] = typeof body === "string" ? Buffer.byteLength(body, "utf8") : body.length;
   response.writeHead(result.statusCode ?? 200, headers);
   response.end(body);
 }

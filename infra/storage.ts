@@ -57,18 +57,23 @@ export function Storage({ stack, app }: StackContext) {
   const removalPolicy = isProduction(app.stage) ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
   const root = new AccountRootPrincipal();
 
-  const tableKey = new Key(stack, "TableKey", {
-    description: `Sambung ${app.stage}: encrypts the single table, its stream and backups`,
-    enableKeyRotation: true,
-    removalPolicy,
-    pendingWindow: Duration.days(30),
-    policy: new PolicyDocument({
-      statements: [
-        new PolicyStatement({ sid: "KeyAdministration", principals: [root], actions: KEY_ADMIN_ACTIONS, resources: ["*"] }),
-        new PolicyStatement({ sid: "UseThroughIam", principals: [root], actions: TABLE_KEY_USE_ACTIONS, resources: ["*"] }),
-      ],
-    }),
-  });
+  /** A rotating customer-managed key the account administers; `use` says who may use it. */
+  const key = (id: string, description: string, use: PolicyStatement) =>
+    new Key(stack, id, {
+      description,
+      enableKeyRotation: true,
+      removalPolicy,
+      pendingWindow: Duration.days(30),
+      policy: new PolicyDocument({
+        statements: [new PolicyStatement({ sid: "KeyAdministration", principals: [root], actions: KEY_ADMIN_ACTIONS, resources: ["*"] }), use],
+      }),
+    });
+
+  const tableKey = key(
+    "TableKey",
+    `Sambung ${app.stage}: encrypts the single table, its stream and backups`,
+    new PolicyStatement({ sid: "UseThroughIam", principals: [root], actions: TABLE_KEY_USE_ACTIONS, resources: ["*"] }),
+  );
 
   const table = new Table(stack, "Table", {
     partitionKey: { name: "pk", type: AttributeType.STRING },
@@ -92,26 +97,19 @@ export function Storage({ stack, app }: StackContext) {
   // own IAM policy allows it too (infra/grants.ts gives that to "keyring" grants).
   // The condition names a path rather than roles: the roles live in later stacks,
   // and a key policy cannot name a principal that does not exist yet.
-  const secretsKey = new Key(stack, "SecretsKey", {
-    description: `Sambung ${app.stage}: seals provider secrets (envelope encryption)`,
-    enableKeyRotation: true,
-    removalPolicy,
-    pendingWindow: Duration.days(30),
-    policy: new PolicyDocument({
-      statements: [
-        new PolicyStatement({ sid: "KeyAdministration", principals: [root], actions: KEY_ADMIN_ACTIONS, resources: ["*"] }),
-        new PolicyStatement({
-          sid: "KeyringRolesOnly",
-          principals: [root],
-          actions: KEYRING_ACTIONS,
-          resources: ["*"],
-          conditions: {
-            ArnLike: { "aws:PrincipalArn": `arn:${Stack.of(stack).partition}:iam::${Stack.of(stack).account}:role${keyringRolePath(app.stage)}*` },
-          },
-        }),
-      ],
+  const secretsKey = key(
+    "SecretsKey",
+    `Sambung ${app.stage}: seals provider secrets (envelope encryption)`,
+    new PolicyStatement({
+      sid: "KeyringRolesOnly",
+      principals: [root],
+      actions: KEYRING_ACTIONS,
+      resources: ["*"],
+      conditions: {
+        ArnLike: { "aws:PrincipalArn": `arn:${Stack.of(stack).partition}:iam::${Stack.of(stack).account}:role${keyringRolePath(app.stage)}*` },
+      },
     }),
-  });
+  );
   secretsKey.addAlias(`alias/sambung/${app.stage}/secrets`);
 
   const platformSecret = new Secret(stack, "PlatformSecret", {

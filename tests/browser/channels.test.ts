@@ -2,10 +2,10 @@ import type { ProviderView } from "@sambung/core/provider/record";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startJsonChannelFake, type JsonChannelFake } from "../fakes/ota/json-channel.ts";
-import { datesFrom, DAY_MS, differences, isoDay, JSON_PUSH_SECRET, Model, putAri, RATE, ROOMS, setupChannels, type AriUpdate, type ChannelSetup } from "../support/channels.ts";
-import { OWNER, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
+import { ariSender, datesFrom, DAY_MS, isoDay, JSON_PUSH_SECRET, Model, openAll, RATE, ROOMS, setupChannels, waitInStep, type ChannelSetup } from "../support/channels.ts";
+import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
-import { DESKTOP, ensureWebBuilt, launch, PHONE, screenshot, unnamedControls, watchProblems } from "./support.ts";
+import { DESKTOP, ensureWebBuilt, launch, openPage, PHONE, screenshot, signIn, unnamedControls } from "./support.ts";
 
 /**
  * The Channels page in Chromium against three simulated channels (OTA XML, Expedia
@@ -50,31 +50,19 @@ beforeAll(async () => {
   day = (offset) => isoDay(startMs + offset * DAY_MS);
   const dates = datesFrom(startMs, DAYS);
   const model = new Model();
-  const send = async (updates: AriUpdate[]) => {
-    for (const update of updates) model.apply(update);
-    const { status, body } = await putAri(hub, setup.apiKey, setup.locationId, updates);
-    expect(status, JSON.stringify(body)).toBe(202);
-  };
-  await send(
-    ROOMS.flatMap((room) => [
-      { roomType: room, from: day(0), to: day(DAYS - 1), available: 4, closed: false },
-      { roomType: room, ratePlan: RATE, from: day(0), to: day(DAYS - 1), rate: 1_000_000, currency: "IDR", minLos: 1, maxLos: 14, closed: false, closedToArrival: false, closedToDeparture: false },
-    ]),
-  );
-  for (const channel of setup.channels) await waitFor(() => differences(model, channel, dates).length === 0, `${channel.format} in step`, 15_000);
+  const send = ariSender(hub, setup, model);
+  await send(openAll(day(0), day(DAYS - 1), 4));
+  await waitInStep(model, setup.channels, dates, "in step");
   // Expedia is down while the deluxe rate moves: it keeps the old rate, the others take the new one.
   setup.expedia.state.down = true;
   await send([{ roomType: "DLX", ratePlan: RATE, from: day(2), to: day(4), rate: 1_050_000, currency: "IDR" }]);
-  for (const channel of [setup.booking, setup.json]) await waitFor(() => differences(model, channel, dates).length === 0, `${channel.format} to follow`, 15_000);
+  await waitInStep(model, [setup.booking, setup.json], dates, "to follow");
   await waitFor(async () => {
     const { body } = await setup.api<{ channels: { provider: { id: string }; status: { failingSince?: string } }[] }>("GET", `/api/admin/channels?locationId=${setup.locationId}`);
     return body.channels.find((candidate) => candidate.provider.id === setup.expedia.providerId)?.status.failingSince;
   }, "Expedia to be marked failing");
 
-  const context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "UTC" });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  problems = watchProblems(page);
+  ({ page, problems } = await openPage(browser));
 }, 90_000);
 
 afterAll(async () => {
@@ -82,18 +70,12 @@ afterAll(async () => {
   await Promise.all([hub?.close(), setup?.close(), tiket?.close()]);
 });
 
-const heading = (name: string | RegExp) => page.getByRole("heading", { level: 1, name }).waitFor();
 const tab = (name: string) => page.getByRole("tab", { name, exact: true });
 const row = (name: RegExp) => page.getByRole("row", { name });
 
 describe("the Channels page", () => {
   it("shows each channel with its property code and state", async () => {
-    await page.goto(`${hub.url}/channels`);
-    await heading("Sign in");
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Password").fill(OWNER.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await heading("Channels");
+    await signIn(page, `${hub.url}/channels`, "Channels");
     await row(/Booking\.com/).getByText("8080").waitFor();
     await row(/Booking\.com/).getByText("In step").waitFor();
     await row(/Traveloka/).getByText("TVL-77").waitFor();

@@ -1,9 +1,9 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtpFake, type SmtpFake } from "../fakes/mail.ts";
-import { apiKey, as, mapFeature, MSG_KEYS, provider, send, template, waitForMessage } from "../support/messaging.ts";
-import { OWNER, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
-import { DESKTOP, ensureWebBuilt, launch, PHONE, screenshot, unnamedControls, watchProblems } from "./support.ts";
+import { apiKey, as, mapFeature, MSG_KEYS, provider, send, smtpMail, template, waitForMessage } from "../support/messaging.ts";
+import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
+import { DESKTOP, ensureWebBuilt, launch, openPage, PHONE, screenshot, signIn, unnamedControls } from "./support.ts";
 
 /**
  * The Messages and Templates pages in Chromium: a sent e-mail in the list and its
@@ -21,14 +21,7 @@ beforeAll(async () => {
   ensureWebBuilt();
   [hub, smtp, browser] = await Promise.all([startTestRuntime({ allowPrivateUrls: true }), startSmtpFake({ username: MSG_KEYS.smtpUser, password: MSG_KEYS.smtpPassword }), launch()]);
   const admin = as(hub.url, hub.token);
-  const mail = await provider(admin, {
-    type: "mail",
-    presetId: "smtp-generic",
-    name: "Hotel mail server",
-    baseUrl: `smtp://127.0.0.1:${smtp.port}`,
-    secrets: { username: MSG_KEYS.smtpUser, password: MSG_KEYS.smtpPassword },
-    config: { host: "127.0.0.1", port: smtp.port, secure: false, requireTLS: false, from: "Hotel Sambung <stay@hotel.example>" },
-  });
+  const mail = await provider(admin, smtpMail("Hotel mail server", smtp.port));
   await mapFeature(admin, "notify.email", mail);
   await template(admin, {
     name: "booking_confirmation",
@@ -42,10 +35,7 @@ beforeAll(async () => {
   const machine = as(hub.url, await apiKey(admin, ["messages"]));
   const sent = await send(machine, { featureKey: "notify.email", channel: "email", to: "ayu@example.com", template: "booking_confirmation", locale: "en", params: { guestName: "Ayu" } });
   await waitForMessage(machine, sent.body.id, (message) => message.status === "sent", "the seeded e-mail");
-  const context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "UTC" });
-  page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  problems = watchProblems(page);
+  ({ page, problems } = await openPage(browser));
 }, 120_000);
 
 afterAll(async () => {
@@ -57,12 +47,7 @@ const heading = (name: string | RegExp) => page.getByRole("heading", { level: 1,
 
 describe("messages and templates in the admin app", () => {
   it("lists the sent message and shows its attempts", async () => {
-    await page.goto(`${hub.url}/messages`);
-    await heading("Sign in");
-    await page.getByLabel("E-mail").fill(OWNER.email);
-    await page.getByLabel("Password").fill(OWNER.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await heading("Messages");
+    await signIn(page, `${hub.url}/messages`, "Messages");
     const row = page.getByRole("row", { name: /ayu@example\.com/ });
     await row.getByText("Sent").waitFor();
     expect(await unnamedControls(page)).toEqual([]);

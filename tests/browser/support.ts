@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { nodeBin, repoRoot } from "../support/runtime.ts";
+import { nodeBin, OWNER, repoRoot } from "../support/runtime.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOTS = join(repoRoot, "test-output/screenshots");
@@ -45,6 +45,24 @@ export async function launch(): Promise<Browser> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A desktop-sized page in English with times in UTC, and the problems it reports (see watchProblems). */
+export async function openPage(browser: Browser): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "UTC" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return { page, problems: watchProblems(page) };
+}
+
+/** Opens `url` signed out, signs in as the owner on the sign-in page it shows, and waits for the page's own heading. */
+export async function signIn(page: Page, url: string, heading: string | RegExp): Promise<void> {
+  await page.goto(url);
+  await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+  await page.getByLabel("E-mail").fill(OWNER.email);
+  await page.getByLabel("Password").fill(OWNER.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
 
 /** Page errors and console errors (4xx answers are expected: the app shows their message): a test fails on any. */

@@ -12,6 +12,7 @@ import { LocalDatabase } from "../../packages/core/src/adapters/local/database.t
 import { SqliteStore } from "../../packages/core/src/adapters/local/store.ts";
 import * as Event from "../../packages/core/src/event/index.ts";
 import { ConditionFailedError, InvalidCursorError, type Item, type QueryOptions, type Store } from "../../packages/core/src/port.ts";
+import { TABLE_KEYS } from "../support/table-keys.ts";
 
 interface Harness {
   store: Store;
@@ -60,20 +61,7 @@ function dynamoAdapter(): Adapter {
           TableName: "sambung",
           BillingMode: "PAY_PER_REQUEST",
           AttributeDefinitions: ["pk", "sk", "gsi1pk", "gsi1sk"].map((name) => ({ AttributeName: name, AttributeType: "S" })),
-          KeySchema: [
-            { AttributeName: "pk", KeyType: "HASH" },
-            { AttributeName: "sk", KeyType: "RANGE" },
-          ],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: "gsi1",
-              KeySchema: [
-                { AttributeName: "gsi1pk", KeyType: "HASH" },
-                { AttributeName: "gsi1sk", KeyType: "RANGE" },
-              ],
-              Projection: { ProjectionType: "ALL" },
-            },
-          ],
+          ...TABLE_KEYS,
         }),
       );
       const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

@@ -1,31 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countByKind, datesFrom, DAY_MS, differences, isoDay, minimalMessages, Model, putAri, RATE, ROOMS, setupChannels, type AriUpdate, type ChannelSetup } from "../support/channels.ts";
+import { countByKind, datesFrom, DAY_MS, differences, isoDay, minimalMessages, Model, openAll, putAri, RATE, ROOMS, setupChannels, type AriUpdate, type ChannelSetup } from "../support/channels.ts";
+import { prng } from "../support/prng.ts";
 import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
 
-/** A seeded generator, so a failure replays. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 1,000 updates: the whole year set once per room and rate, then 994 changes of every kind over random spans. */
 function updatesFor(startMs: number, count: number, seed = 20260101): AriUpdate[] {
-  const next = random(seed);
+  const next = prng(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T;
   const first = isoDay(startMs);
   const last = isoDay(startMs + 364 * DAY_MS);
-  const updates: AriUpdate[] = [];
-  for (const room of ROOMS) {
-    updates.push({ roomType: room, from: first, to: last, available: 5, closed: false });
-    updates.push({ roomType: room, ratePlan: RATE, from: first, to: last, rate: 1_000_000, currency: "IDR", minLos: 1, maxLos: 14, closed: false, closedToArrival: false, closedToDeparture: false });
-  }
+  const updates: AriUpdate[] = openAll(first, last, 5);
   while (updates.length < count) {
     const offset = Math.floor(next() * 365);
     const span = 1 + Math.floor(next() * 21);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { datesFrom, DAY_MS, differences, isoDay, Model, putAri, RATE, ROOMS, setupChannels, type AriUpdate, type ChannelSetup } from "../support/channels.ts";
+import { ariSender, datesFrom, DAY_MS, differences, isoDay, Model, openAll, RATE, setupChannels, waitInStep, type ChannelSetup } from "../support/channels.ts";
 import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -22,18 +22,9 @@ describe("ARI: a channel that was down", () => {
     const dates = datesFrom(startMs, 60);
     const day = (offset: number) => isoDay(startMs + offset * DAY_MS);
     const model = new Model();
-    const send = async (updates: AriUpdate[]) => {
-      for (const update of updates) model.apply(update);
-      const { status, body } = await putAri(hub, setup.apiKey, setup.locationId, updates);
-      expect(status, JSON.stringify(body)).toBe(202);
-    };
-    await send(
-      ROOMS.flatMap((room) => [
-        { roomType: room, from: day(0), to: day(59), available: 5, closed: false },
-        { roomType: room, ratePlan: RATE, from: day(0), to: day(59), rate: 1_000_000, currency: "IDR", minLos: 1, maxLos: 14, closed: false, closedToArrival: false, closedToDeparture: false },
-      ]),
-    );
-    for (const channel of setup.channels) await waitFor(() => differences(model, channel, dates).length === 0, `${channel.format} in step`, 15_000);
+    const send = ariSender(hub, setup, model);
+    await send(openAll(day(0), day(59), 5));
+    await waitInStep(model, setup.channels, dates, "in step");
 
     const outageStarted = Date.now();
     setup.expedia.state.down = true;
@@ -41,7 +32,7 @@ describe("ARI: a channel that was down", () => {
     for (let round = 1; round <= 6; round += 1) {
       hub.clock.advance(10 * 60_000);
       await send(round % 2 === 1 ? [{ roomType: "STD", from: day(10), to: day(20), available: round }] : [{ roomType: "DLX", ratePlan: RATE, from: day(15), to: day(25), rate: 1_000_000 + round * 10_000, currency: "IDR" }]);
-      for (const channel of [setup.booking, setup.json]) await waitFor(() => differences(model, channel, dates).length === 0, `${channel.format} to follow round ${round}`, 15_000);
+      await waitInStep(model, [setup.booking, setup.json], dates, `to follow round ${round}`);
     }
     expect(setup.expedia.state.acceptedSince(outageStarted)).toEqual([]);
     const failing = await setup.api<{ channels: { provider: { id: string }; pendingChunks: number; status: { failingSince?: string; lastError?: string } }[] }>("GET", `/api/admin/channels?locationId=${setup.locationId}`);

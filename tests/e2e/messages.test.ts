@@ -8,7 +8,7 @@ import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtpFake, type SmtpFake } from "../fakes/mail.ts";
 import { startMetaGraphFake, startTwilioFake } from "../fakes/messaging.ts";
-import { apiKey, as, mapFeature, META_NUMBERS, metaWhatsapp, MSG_KEYS, newKey, provider, send, template, twilioSms, waitForMessage, type Api } from "../support/messaging.ts";
+import { apiKey, as, mapFeature, META_NUMBERS, metaWhatsapp, MSG_KEYS, newKey, provider, send, smtpMail, template, twilioSms, waitForMessage, type Api } from "../support/messaging.ts";
 import { createSubscription, ownerApi } from "../support/outbound.ts";
 import { call, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
@@ -30,6 +30,15 @@ const messageEvents = (messageId: string, type?: string) =>
     .map((item) => JSON.parse(item.body) as { id: string; type: string; data: Record<string, unknown> })
     .filter((event) => event.data.messageId === messageId && (!type || event.type === type));
 
+/** Waits until the provider's two signed webhooks were processed, then checks the message is still delivered. */
+async function expectStillDelivered(from: ProviderView, messageId: string, what: string): Promise<void> {
+  await waitFor(async () => {
+    const { body } = await admin<{ items: InboundWebhook[] }>("GET", `/api/admin/webhooks/inbound?providerId=${from.id}`);
+    return body.items.filter((item) => item.status === "processed").length === 2;
+  }, what);
+  expect((await machine<MessageView>("GET", `/api/v1/messages/${messageId}`)).body.status).toBe("delivered");
+}
+
 beforeAll(async () => {
   [hub, smtp, twilioFake, meta, receiver] = await Promise.all([
     startTestRuntime({ allowPrivateUrls: true }),
@@ -41,14 +50,7 @@ beforeAll(async () => {
   admin = as(hub.url, hub.token);
   await createSubscription(admin, { url: receiver.url, eventTypes: ["message.*"] });
   machine = as(hub.url, await apiKey(admin, ["messages", "events"]));
-  const mail = await provider(admin, {
-    type: "mail",
-    presetId: "smtp-generic",
-    name: "Hotel mail server",
-    baseUrl: `smtp://127.0.0.1:${smtp.port}`,
-    secrets: { username: MSG_KEYS.smtpUser, password: MSG_KEYS.smtpPassword },
-    config: { host: "127.0.0.1", port: smtp.port, secure: false, requireTLS: false, from: "Hotel Sambung <stay@hotel.example>" },
-  });
+  const mail = await provider(admin, smtpMail("Hotel mail server", smtp.port));
   sms = await provider(admin, twilioSms("Twilio SMS", twilioFake.url, MSG_KEYS.twilioSid, MSG_KEYS.twilioToken));
   whatsapp = await provider(admin, metaWhatsapp("WhatsApp Cloud", meta.url));
   await mapFeature(admin, "notify.email", mail);
@@ -233,11 +235,7 @@ describe("sending", () => {
     // A late "sent" never moves it back.
     const late = statuses("sent");
     expect((await post(late, sign(late))).status).toBe(200);
-    await waitFor(async () => {
-      const { body } = await admin<{ items: InboundWebhook[] }>("GET", `/api/admin/webhooks/inbound?providerId=${whatsapp.id}`);
-      return body.items.filter((item) => item.status === "processed").length === 2;
-    }, "both signed webhooks to be processed");
-    expect((await machine<MessageView>("GET", `/api/v1/messages/${sent.body.id}`)).body.status).toBe("delivered");
+    await expectStillDelivered(whatsapp, sent.body.id, "both signed webhooks to be processed");
   });
 
   it("answers Meta's hub.challenge handshake when the verify token matches", async () => {
@@ -303,11 +301,7 @@ describe("sending", () => {
     expect((await post(deliveredParams, signature)).body).toMatchObject({ duplicate: true });
     const late = callback("undelivered");
     expect((await post(late, twilio.getExpectedTwilioSignature(MSG_KEYS.twilioToken, url, late))).status).toBe(200);
-    await waitFor(async () => {
-      const { body } = await admin<{ items: InboundWebhook[] }>("GET", `/api/admin/webhooks/inbound?providerId=${sms.id}`);
-      return body.items.filter((item) => item.status === "processed").length === 2;
-    }, "the callbacks to be processed");
-    expect((await machine<MessageView>("GET", `/api/v1/messages/${sent.body.id}`)).body.status).toBe("delivered");
+    await expectStillDelivered(sms, sent.body.id, "the callbacks to be processed");
     // Exactly one message.delivered, whatever came after; no message.failed.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(messageEvents(sent.body.id).map((item) => item.type)).toEqual(["message.delivered"]);

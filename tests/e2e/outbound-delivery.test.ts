@@ -1,21 +1,8 @@
 import type { AuditEntry } from "@sambung/core/audit/index";
 import type { QueueDeadLetters } from "@sambung/core/event/dead-letters";
 import type { DeadDeliveries, DeliveryView, RedriveJob, SubscriptionView } from "@sambung/core/outbound/index";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  createApiKey,
-  createSubscription,
-  deliveriesOf,
-  nth,
-  ownerApi,
-  publish,
-  settle,
-  verifyStandard,
-  waitForDelivery,
-  type Api,
-} from "../support/outbound.ts";
-import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
-import { startReceiver, type Receiver } from "../support/webhook-receiver.ts";
+import { describe, expect, it } from "vitest";
+import { deliveriesOf, nth, publish, settle, useOutboundHub, verifyStandard, waitForDelivery } from "../support/outbound.ts";
 import { waitFor } from "../support/wait.ts";
 
 /**
@@ -24,36 +11,8 @@ import { waitFor } from "../support/wait.ts";
  * disabling on 410 and after a day of failures, the rate limit and ordering.
  */
 
-let hub: TestRuntime;
-let api: Api;
-let key: string;
-const receivers: Receiver[] = [];
-const subscriptions: string[] = [];
-
-beforeAll(async () => {
-  hub = await startTestRuntime({ allowPrivateUrls: true });
-  api = ownerApi(hub);
-  key = await createApiKey(api);
-});
-afterEach(async () => {
-  for (const id of subscriptions.splice(0)) await api("DELETE", `/api/admin/subscriptions/${id}`);
-});
-afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
-  await hub.close();
-});
-
-async function receiver(respond?: Receiver["respond"]): Promise<Receiver> {
-  const started = await startReceiver(respond);
-  receivers.push(started);
-  return started;
-}
-
-async function subscribe(body: Record<string, unknown>) {
-  const created = await createSubscription(api, body);
-  subscriptions.push(created.id);
-  return created;
-}
+const hub = useOutboundHub();
+const { api, receiver, subscribe } = hub;
 
 const at = (iso: string | undefined) => Date.parse(iso ?? "");
 
@@ -78,29 +37,28 @@ describe("retries", () => {
   it("retries 1 s, 5 s and 30 s after each failure and delivers on the 4th attempt, signed every time", async () => {
     const target = await receiver((_, count) => (count <= 3 ? 503 : 200));
     const sub = await subscribe({ url: target.url, eventTypes: ["payment.received"] });
-    const sent = await publish(hub, key, { type: "payment.received", data: { paymentId: "pay_1", amount: 150_000, currency: "IDR" } });
+    const sent = await publish(hub, hub.key, { type: "payment.received", data: { paymentId: "pay_1", amount: 150_000, currency: "IDR" } });
 
     const first = await attempted(sub.id, sent.body.id, 1);
     expect(first).toMatchObject({ status: "pending", attempts: [{ n: 1, outcome: "failed", status: 503, error: "the receiver answered 503" }] });
     const t1 = at(first.attempts[0]?.at);
     expect(at(first.nextAttemptAt) - t1).toBe(1000);
 
-    // Not a millisecond early.
-    hub.clock.advance(999);
-    await settle();
-    expect(target.received).toHaveLength(1);
-    hub.clock.advance(1);
-    const second = await attempted(sub.id, sent.body.id, 2);
+    // Not a millisecond early: the clock stops just short of the retry, then reaches it.
+    const onTime = async (waitMs: number, number: number) => {
+      hub.clock.advance(waitMs - 1);
+      await settle();
+      expect(target.received).toHaveLength(number - 1);
+      hub.clock.advance(1);
+      return attempted(sub.id, sent.body.id, number);
+    };
+    const second = await onTime(1000, 2);
     const t2 = at(second.attempts[1]?.at);
     expect(t2 - t1).toBe(1000);
     expect(second.attempts[1]?.dueAt).toBe(first.nextAttemptAt);
     expect(at(second.nextAttemptAt) - t2).toBe(5000);
 
-    hub.clock.advance(4999);
-    await settle();
-    expect(target.received).toHaveLength(2);
-    hub.clock.advance(1);
-    const third = await attempted(sub.id, sent.body.id, 3);
+    const third = await onTime(5000, 3);
     const t3 = at(third.attempts[2]?.at);
     expect(t3 - t2).toBe(5000);
     // 30 s plus a little jitter (whole seconds, at most a tenth).
@@ -132,7 +90,7 @@ describe("dead deliveries", () => {
     let healthy = false;
     const target = await receiver(() => (healthy ? 200 : 500));
     const sub = await subscribe({ url: target.url, eventTypes: ["reservation.checked_in"] });
-    const sent = await publish(hub, key, { type: "reservation.checked_in", data: { reservationId: "R-7", roomId: "305" } });
+    const sent = await publish(hub, hub.key, { type: "reservation.checked_in", data: { reservationId: "R-7", roomId: "305" } });
 
     let current = await attempted(sub.id, sent.body.id, 1);
     const expected = [1, 5, 30, 300];
@@ -200,7 +158,7 @@ describe("dead deliveries", () => {
     const sub = await subscribe({ url: target.url, eventTypes: ["sale.completed"] });
     const ids: string[] = [];
     for (let index = 0; index < 3; index += 1) {
-      ids.push((await publish(hub, key, { type: "sale.completed", data: { saleId: `S-${index}`, total: 10 } })).body.id);
+      ids.push((await publish(hub, hub.key, { type: "sale.completed", data: { saleId: `S-${index}`, total: 10 } })).body.id);
     }
     // Walk all three through their six attempts together.
     for (let attempt = 1; attempt <= 6; attempt += 1) {
@@ -257,7 +215,7 @@ describe("disabling", () => {
     const watch = await subscribe({ url: watcher.url, eventTypes: ["subscription.disabled"] });
     const gone = await receiver(() => 410);
     const sub = await subscribe({ url: gone.url, eventTypes: ["product.*"] });
-    const sent = await publish(hub, key, { type: "product.created", data: { productId: "P-1" } });
+    const sent = await publish(hub, hub.key, { type: "product.created", data: { productId: "P-1" } });
 
     const dead = await waitForDelivery(api, sub.id, sent.body.id, (found) => found.status === "dead", "the delivery to die");
     expect(dead).toMatchObject({ totalAttempts: 1, deadReason: expect.stringContaining("410") });
@@ -271,7 +229,7 @@ describe("disabling", () => {
     expect(audit.body.items.find((entry) => entry.action === "subscription.disabled" && entry.target === sub.id)?.actor).toBe("system:outbound");
 
     // Disabled: new events are not delivered, and a redrive says why not.
-    await publish(hub, key, { type: "product.updated", data: { productId: "P-1" } });
+    await publish(hub, hub.key, { type: "product.updated", data: { productId: "P-1" } });
     await settle();
     expect(gone.received).toHaveLength(1);
     expect((await api("POST", `/api/admin/deliveries/${dead.id}/redrive`)).status).toBe(409);
@@ -282,7 +240,7 @@ describe("disabling", () => {
     await subscribe({ url: watcher.url, eventTypes: ["subscription.disabled"] });
     const failing = await receiver(() => 500);
     const sub = await subscribe({ url: failing.url, eventTypes: ["sale.refunded"] });
-    const sent = await publish(hub, key, { type: "sale.refunded", data: { saleId: "S-55" } });
+    const sent = await publish(hub, hub.key, { type: "sale.refunded", data: { saleId: "S-55" } });
     const first = await attempted(sub.id, sent.body.id, 1);
     expect((await api<SubscriptionView>("GET", `/api/admin/subscriptions/${sub.id}`)).body.failingSince).toBe(first.attempts[0]?.at);
 
@@ -314,7 +272,7 @@ describe("flow control", () => {
     const target = await receiver();
     const sub = await subscribe({ url: target.url, eventTypes: ["inventory.updated"], rateLimitPerSecond: 2 });
     const sent = await Promise.all(
-      Array.from({ length: 6 }, (_, index) => publish(hub, key, { type: "inventory.updated", data: { productId: `P-${index}`, quantity: index } })),
+      Array.from({ length: 6 }, (_, index) => publish(hub, hub.key, { type: "inventory.updated", data: { productId: `P-${index}`, quantity: index } })),
     );
     await waitFor(() => target.received.length >= 2, "the first two");
     await settle();
@@ -337,10 +295,10 @@ describe("flow control", () => {
   it("delivers an ordered subscription strictly in order: later events wait until the earlier one succeeded", async () => {
     const target = await receiver((_, count) => (count === 1 ? 500 : 200));
     const sub = await subscribe({ url: target.url, eventTypes: ["reservation.modified"], ordered: true });
-    const e1 = await publish(hub, key, { type: "reservation.modified", data: { reservationId: "R-1", version: 1 } });
+    const e1 = await publish(hub, hub.key, { type: "reservation.modified", data: { reservationId: "R-1", version: 1 } });
     await attempted(sub.id, e1.body.id, 1);
-    const e2 = await publish(hub, key, { type: "reservation.modified", data: { reservationId: "R-1", version: 2 } });
-    const e3 = await publish(hub, key, { type: "reservation.modified", data: { reservationId: "R-1", version: 3 } });
+    const e2 = await publish(hub, hub.key, { type: "reservation.modified", data: { reservationId: "R-1", version: 2 } });
+    const e3 = await publish(hub, hub.key, { type: "reservation.modified", data: { reservationId: "R-1", version: 3 } });
     await waitFor(async () => (await deliveriesOf(api, sub.id)).length === 3, "three deliveries");
     await settle();
     // Held behind the failed first one.

@@ -3,43 +3,13 @@ import type { AuditEntry } from "@sambung/core/audit/index";
 import type { DeliveryView, SubscriptionView } from "@sambung/core/outbound/index";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { Webhook as SvixWebhook } from "svix";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createSubscription, nth, ownerApi, publish, verifyStandard, waitForDelivery, type Api } from "../support/outbound.ts";
-import { call, signIn, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
-import { startReceiver, type Receiver } from "../support/webhook-receiver.ts";
+import { describe, expect, it } from "vitest";
+import { nth, publish, useOutboundHub, verifyStandard, waitForDelivery } from "../support/outbound.ts";
+import { call, signIn } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
 
-let hub: TestRuntime;
-let api: Api;
-let key: string;
-const receivers: Receiver[] = [];
-const subscriptions: string[] = [];
-
-beforeAll(async () => {
-  hub = await startTestRuntime({ allowPrivateUrls: true });
-  api = ownerApi(hub);
-  key = await createApiKey(api);
-});
-afterEach(async () => {
-  // Each test's subscriptions go, so the next test's events reach only its own.
-  for (const id of subscriptions.splice(0)) await api("DELETE", `/api/admin/subscriptions/${id}`);
-});
-afterAll(async () => {
-  await Promise.all(receivers.map((receiver) => receiver.close()));
-  await hub.close();
-});
-
-async function receiver(respond?: Receiver["respond"]): Promise<Receiver> {
-  const started = await startReceiver(respond);
-  receivers.push(started);
-  return started;
-}
-
-async function subscribe(body: Record<string, unknown>) {
-  const created = await createSubscription(api, body);
-  subscriptions.push(created.id);
-  return created;
-}
+const hub = useOutboundHub();
+const { api, receiver, subscribe } = hub;
 
 type Problem = { error: { code: string; message: string; issues?: { path: string; message: string }[] } };
 
@@ -90,30 +60,30 @@ describe("the event catalog", () => {
 
 describe("POST /api/v1/events", () => {
   it("rejects an unknown type, a hub-only type and a bad payload with a 400 naming the field", async () => {
-    const unknown = await publish(hub, key, { type: "reservation.teleported", data: { reservationId: "r1" } });
+    const unknown = await publish(hub, hub.key, { type: "reservation.teleported", data: { reservationId: "r1" } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error?.issues?.[0]?.path).toBe("body.type");
     expect(unknown.body.error?.message).toContain('unknown event type "reservation.teleported"');
 
-    const hubOnly = await publish(hub, key, { type: "provider.circuit_opened", data: { providerId: "p1" } });
+    const hubOnly = await publish(hub, hub.key, { type: "provider.circuit_opened", data: { providerId: "p1" } });
     expect(hubOnly.status).toBe(400);
     expect(hubOnly.body.error?.message).toContain("raised by the hub itself");
 
-    const missing = await publish(hub, key, { type: "reservation.created", data: { guest: "Ana" } });
+    const missing = await publish(hub, hub.key, { type: "reservation.created", data: { guest: "Ana" } });
     expect(missing.status).toBe(400);
     expect(missing.body.error?.issues?.map((issue) => issue.path)).toEqual(["body.data.reservationId"]);
     expect(missing.body.error?.message).toContain("body.data.reservationId");
 
-    const badCurrency = await publish(hub, key, { type: "payment.received", data: { paymentId: "pay_1", amount: 10, currency: "rupiah" } });
+    const badCurrency = await publish(hub, hub.key, { type: "payment.received", data: { paymentId: "pay_1", amount: 10, currency: "rupiah" } });
     expect(badCurrency.status).toBe(400);
     expect(badCurrency.body.error?.message).toContain("body.data.currency");
   });
 
   it("accepts a valid event once: the same id again is a no-op", async () => {
-    const first = await publish(hub, key, { type: "folio.closed", id: "pms-folio-77", data: { folioId: "F77", extra: { kept: true } } });
+    const first = await publish(hub, hub.key, { type: "folio.closed", id: "pms-folio-77", data: { folioId: "F77", extra: { kept: true } } });
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ id: "pms-folio-77", duplicate: false });
-    const again = await publish(hub, key, { type: "folio.closed", id: "pms-folio-77", data: { folioId: "F77" } });
+    const again = await publish(hub, hub.key, { type: "folio.closed", id: "pms-folio-77", data: { folioId: "F77" } });
     expect(again.status).toBe(200);
     expect(again.body.duplicate).toBe(true);
   });
@@ -188,7 +158,7 @@ describe("subscriptions", () => {
   it("keeps tenants apart: another tenant's subscription and deliveries are not found", async () => {
     const target = await receiver();
     const mine = await subscribe({ url: target.url, eventTypes: ["sale.*"] });
-    const sent = await publish(hub, key, { type: "sale.created", data: { saleId: "S-1" } });
+    const sent = await publish(hub, hub.key, { type: "sale.created", data: { saleId: "S-1" } });
     const delivery = await waitForDelivery(api, mine.id, sent.body.id, (found) => found.status === "delivered", "the sale to be delivered");
 
     const other = await api<{ tenant: { id: string } }>("POST", "/api/admin/tenants", {
@@ -216,7 +186,7 @@ describe("signed delivery", () => {
   it("POSTs {type, id, occurredAt, data} signed per Standard Webhooks, verifiable with standardwebhooks and svix", async () => {
     const target = await receiver();
     const sub = await subscribe({ url: target.url, eventTypes: ["reservation.*"] });
-    const sent = await publish(hub, key, {
+    const sent = await publish(hub, hub.key, {
       type: "reservation.created",
       data: { reservationId: "R-100", arrival: "2026-03-01", guest: { name: "Ana" } },
       occurredAt: "2026-02-01T10:00:00+07:00",
@@ -256,8 +226,8 @@ describe("signed delivery", () => {
     expect(detail.body.attempts[0]?.latencyMs).toBeGreaterThan(0);
 
     // A type it does not subscribe to is not delivered.
-    await publish(hub, key, { type: "sale.created", data: { saleId: "S-9" } });
-    const again = await publish(hub, key, { type: "reservation.cancelled", data: { reservationId: "R-100" } });
+    await publish(hub, hub.key, { type: "sale.created", data: { saleId: "S-9" } });
+    const again = await publish(hub, hub.key, { type: "reservation.cancelled", data: { reservationId: "R-100" } });
     await waitForDelivery(api, sub.id, again.body.id, (found) => found.status === "delivered", "the cancellation");
     expect(target.received.map((received) => received.headers["x-hotel-event"])).toEqual(["reservation.created", "reservation.cancelled"]);
   });
@@ -268,7 +238,7 @@ describe("signed delivery", () => {
     const rotated = await api<{ signingSecret: string }>("POST", `/api/admin/subscriptions/${sub.id}/rotate-secret`, { overlapHours: 2 });
     const newSecret = rotated.body.signingSecret;
 
-    const during = await publish(hub, key, { type: "room.status_changed", data: { roomId: "101", status: "clean" } });
+    const during = await publish(hub, hub.key, { type: "room.status_changed", data: { roomId: "101", status: "clean" } });
     await waitForDelivery(api, sub.id, during.body.id, (found) => found.status === "delivered", "delivery during the overlap");
     const first = nth(target.received, -1);
     expect(first.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
@@ -276,7 +246,7 @@ describe("signed delivery", () => {
     expect(verifyStandard(newSecret, first, hub.clock.now())).toMatchObject({ id: during.body.id });
 
     hub.clock.advance(2 * 3_600_000 + 1000);
-    const after = await publish(hub, key, { type: "room.status_changed", data: { roomId: "101", status: "occupied" } });
+    const after = await publish(hub, hub.key, { type: "room.status_changed", data: { roomId: "101", status: "occupied" } });
     await waitForDelivery(api, sub.id, after.body.id, (found) => found.status === "delivered", "delivery after the overlap");
     const second = nth(target.received, -1);
     expect(second.headers["webhook-signature"]?.split(" ")).toHaveLength(1);
@@ -290,11 +260,11 @@ describe("signed delivery", () => {
   it("does not deliver to an inactive subscription, and delivers again once it is active", async () => {
     const target = await receiver();
     const sub = await subscribe({ url: target.url, eventTypes: ["inventory.updated"], active: false });
-    const skipped = await publish(hub, key, { type: "inventory.updated", data: { productId: "P1", quantity: 3 } });
+    const skipped = await publish(hub, hub.key, { type: "inventory.updated", data: { productId: "P1", quantity: 3 } });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(target.received).toHaveLength(0);
     await api("PATCH", `/api/admin/subscriptions/${sub.id}`, { active: true });
-    const sent = await publish(hub, key, { type: "inventory.updated", data: { productId: "P1", quantity: 2 } });
+    const sent = await publish(hub, hub.key, { type: "inventory.updated", data: { productId: "P1", quantity: 2 } });
     await waitFor(() => target.received.length === 1, "the delivery after enabling");
     expect(JSON.parse(nth(target.received, 0).body)).toMatchObject({ id: sent.body.id });
     expect(JSON.parse(nth(target.received, 0).body).id).not.toBe(skipped.body.id);

@@ -1,27 +1,8 @@
 import type { InboundWebhook } from "@sambung/core/inbound/index";
 import type { Payment } from "@sambung/core/payment/index";
-import type { ProviderView } from "@sambung/core/provider/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliver, type Delivery } from "../fakes/gateways/server.ts";
-import { createSubscription, ownerApi } from "../support/outbound.ts";
-import {
-  bearer,
-  createApiKey,
-  createPayment,
-  eventsFor,
-  featureOf,
-  getPayment,
-  inbound,
-  KEYS,
-  registerProviders,
-  startGateways,
-  waitForStatus,
-  type Api,
-  type Gateways,
-  type ProviderName,
-} from "../support/payments.ts";
-import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
-import { startReceiver, type Receiver } from "../support/webhook-receiver.ts";
+import { createPayment, eventsFor, featureOf, getPayment, inbound, KEYS, moneyFor, startPaymentsHub, waitForStatus, type PaymentsHub, type ProviderName } from "../support/payments.ts";
 import { waitFor } from "../support/wait.ts";
 
 /**
@@ -32,12 +13,8 @@ import { waitFor } from "../support/wait.ts";
  * told us. Every request that reaches a provider's URL is stored.
  */
 
-let hub: TestRuntime;
-let gateways: Gateways;
-let providers: Record<ProviderName, ProviderView>;
-let admin: Api;
-let pms: Api;
-let receiver: Receiver;
+let { hub, gateways, providers, admin, pms, receiver } = {} as PaymentsHub;
+let close: PaymentsHub["close"] | undefined;
 /** Requests posted to providers' webhook URLs, each of which must be stored. */
 let posted = 0;
 
@@ -45,9 +22,7 @@ const names: ProviderName[] = ["midtrans-qris", "xendit-invoice", "doku", "ipaym
 let references = 0;
 
 function bodyFor(name: ProviderName, overrides: Record<string, unknown> = {}) {
-  const money =
-    name === "stripe" ? { amount: 12_550, currency: "USD" } : name === "omise" ? { amount: 100_000, currency: "THB", token: "tokn_test_3ds_e2e" } : { amount: 150_000, currency: "IDR" };
-  return { featureKey: featureOf(name), reference: `BK-${(references += 1)}`, ...money, customer: { name: "Wayan", email: "wayan@example.com" }, returnUrl: "https://hotel.example/thanks", ...overrides };
+  return { featureKey: featureOf(name), reference: `BK-${(references += 1)}`, ...moneyFor(name), customer: { name: "Wayan", email: "wayan@example.com" }, returnUrl: "https://hotel.example/thanks", ...overrides };
 }
 
 const fakeOf = (name: ProviderName) => (name.startsWith("midtrans") ? gateways.midtrans : name.startsWith("xendit") ? gateways.xendit : gateways[name as "doku" | "ipaymu" | "stripe" | "omise"]);
@@ -91,22 +66,11 @@ async function reconcileNow(): Promise<void> {
   await hub.cron.settle();
 }
 
+// The clock moves hours here: sessions are renewed as they expire.
 beforeAll(async () => {
-  hub = await startTestRuntime({ allowPrivateUrls: true });
-  gateways = await startGateways(() => hub.clock.now());
-  // The clock moves hours here: sessions are renewed as they expire.
-  admin = ownerApi(hub);
-  providers = await registerProviders(admin, gateways, names);
-  pms = bearer(hub.url, await createApiKey(admin));
-  receiver = await startReceiver();
-  await createSubscription(admin, { url: receiver.url, eventTypes: ["payment.*"] });
+  ({ hub, gateways, providers, admin, pms, receiver, close } = await startPaymentsHub({ only: names, renewSessions: true }));
 });
-
-afterAll(async () => {
-  await receiver?.close();
-  await gateways?.close();
-  await hub?.close();
-});
+afterAll(() => close?.());
 
 describe("verification", () => {
   it("answers a tampered notification 401, stores it as rejected, and still takes the genuine one", async () => {

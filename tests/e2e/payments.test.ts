@@ -1,25 +1,7 @@
 import type { Payment } from "@sambung/core/payment/index";
-import type { ProviderView } from "@sambung/core/provider/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSubscription } from "../support/outbound.ts";
-import {
-  bearer,
-  createApiKey,
-  createPayment,
-  eventsFor,
-  featureOf,
-  getPayment,
-  idemKey,
-  inbound,
-  registerProviders,
-  startGateways,
-  waitForStatus,
-  type Api,
-  type Gateways,
-  type ProviderName,
-} from "../support/payments.ts";
-import { call, startTestRuntime, type TestRuntime } from "../support/runtime.ts";
-import { startReceiver, type Receiver } from "../support/webhook-receiver.ts";
+import { bearer, createApiKey, createPayment, eventsFor, featureOf, getPayment, idemKey, inbound, moneyFor, startPaymentsHub, waitForStatus, type PaymentsHub, type ProviderName } from "../support/payments.ts";
+import { call } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
 
 /**
@@ -28,12 +10,8 @@ import { waitFor } from "../support/wait.ts";
  * pointed at a simulated gateway; the gateways post their signed webhooks back.
  */
 
-let hub: TestRuntime;
-let gateways: Gateways;
-let providers: Record<ProviderName, ProviderView>;
-let admin: Api;
-let pms: Api;
-let receiver: Receiver;
+let { hub, gateways, providers, admin, pms, receiver } = {} as PaymentsHub;
+let close: PaymentsHub["close"] | undefined;
 
 const guest = { name: "Budi Santoso", email: "budi@example.com", phone: "+628123456789" };
 let references = 0;
@@ -41,26 +19,13 @@ const reference = () => `BOOKING-${Date.now().toString(36)}-${(references += 1)}
 
 /** A valid request for the provider's feature, in a currency it takes. */
 function bodyFor(name: ProviderName, overrides: Record<string, unknown> = {}) {
-  const money =
-    name === "stripe" ? { amount: 12_550, currency: "USD" } : name === "omise" ? { amount: 100_000, currency: "THB", token: "tokn_test_3ds_e2e" } : { amount: 150_000, currency: "IDR" };
-  return { featureKey: featureOf(name), reference: reference(), ...money, customer: guest, returnUrl: "https://hotel.example/thanks", ...overrides };
+  return { featureKey: featureOf(name), reference: reference(), ...moneyFor(name), customer: guest, returnUrl: "https://hotel.example/thanks", ...overrides };
 }
 
 beforeAll(async () => {
-  hub = await startTestRuntime({ allowPrivateUrls: true });
-  gateways = await startGateways(() => hub.clock.now());
-  admin = bearer(hub.url, hub.token);
-  providers = await registerProviders(admin, gateways);
-  pms = bearer(hub.url, await createApiKey(admin));
-  receiver = await startReceiver();
-  await createSubscription(admin, { url: receiver.url, eventTypes: ["payment.*"] });
+  ({ hub, gateways, providers, admin, pms, receiver, close } = await startPaymentsHub());
 });
-
-afterAll(async () => {
-  await receiver?.close();
-  await gateways?.close();
-  await hub?.close();
-});
+afterAll(() => close?.());
 
 describe("creating payments with an API key", () => {
   it("goes through each of the six formats and hands back what the format yields", async () => {

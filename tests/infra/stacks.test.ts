@@ -29,6 +29,7 @@ import { handlerFile, type Grant } from "../../packages/functions/src/grants.ts"
 import { routeKey, routes } from "../../packages/functions/src/routes.ts";
 import { workers } from "../../packages/functions/src/workers/table.ts";
 import { ADMIN_ORIGIN, BUNDLED, HEADROOM, QUOTA, quotaUsage, STAGE, synthesize, type Synthesized, type Templates } from "./synth.ts";
+import { TABLE_KEYS } from "../support/table-keys.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -569,25 +570,12 @@ describe("table", () => {
     synth.storage.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true, Description: Match.stringLikeRegexp("single table") });
     synth.storage.resourceCountIs("AWS::DynamoDB::Table", 1);
     synth.storage.hasResourceProperties("AWS::DynamoDB::Table", {
-      KeySchema: [
-        { AttributeName: "pk", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
+      ...TABLE_KEYS,
       BillingMode: "PAY_PER_REQUEST",
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       SSESpecification: { SSEEnabled: true, SSEType: "KMS", KMSMasterKeyId: { "Fn::GetAtt": [keyId, "Arn"] } },
       TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
       StreamSpecification: { StreamViewType: "NEW_IMAGE" },
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "gsi1",
-          KeySchema: [
-            { AttributeName: "gsi1pk", KeyType: "HASH" },
-            { AttributeName: "gsi1sk", KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-      ],
     });
   });
 

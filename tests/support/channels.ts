@@ -4,6 +4,7 @@ import { startJsonChannelFake, type JsonChannelFake } from "../fakes/ota/json-ch
 import type { ChannelCell, ChannelState } from "../fakes/ota/state.ts";
 import { ownerApi, type Api } from "./outbound.ts";
 import { call, type TestRuntime } from "./runtime.ts";
+import { waitFor } from "./wait.ts";
 
 /**
  * A property with three room types (one rate plan each) sold on three simulated
@@ -187,20 +188,13 @@ export async function setupChannels(hub: TestRuntime, limits = { booking: 40, ex
   };
 }
 
-export interface AriUpdate {
+/** The values to set, as a channel holds them per date, over `from`..`to` (on `days` of the week only, when given). */
+export interface AriUpdate extends ChannelCell {
   roomType: string;
   ratePlan?: string;
   from: string;
   to: string;
   days?: string[];
-  available?: number;
-  closed?: boolean;
-  rate?: number;
-  currency?: string;
-  minLos?: number;
-  maxLos?: number;
-  closedToArrival?: boolean;
-  closedToDeparture?: boolean;
 }
 
 export function putAri(hub: Pick<TestRuntime, "url">, key: string, locationId: string, updates: AriUpdate[]) {
@@ -232,6 +226,28 @@ export class Model {
   cell(room: string, rate: string | undefined, date: string): ChannelCell | undefined {
     return this.cells.get(`${room}|${rate ?? ""}|${date}`);
   }
+}
+
+/** Every room open with `available` rooms and its rate plan sellable (1,000,000 IDR, stays of 1 to 14 nights) over `from`..`to`. */
+export function openAll(from: string, to: string, available: number): AriUpdate[] {
+  return ROOMS.flatMap((room) => [
+    { roomType: room, from, to, available, closed: false },
+    { roomType: room, ratePlan: RATE, from, to, rate: 1_000_000, currency: "IDR", minLos: 1, maxLos: 14, closed: false, closedToArrival: false, closedToDeparture: false },
+  ]);
+}
+
+/** Waits until each channel holds what `model` says on `dates`. */
+export async function waitInStep(model: Model, channels: readonly Channel[], dates: string[], what: string): Promise<void> {
+  for (const channel of channels) await waitFor(() => differences(model, channel, dates).length === 0, `${channel.format} ${what}`, 15_000);
+}
+
+/** Sends ARI as the PMS does (with the setup's API key) and notes it in `model`; a refusal fails the caller. */
+export function ariSender(hub: Pick<TestRuntime, "url">, setup: Pick<ChannelSetup, "apiKey" | "locationId">, model: Model) {
+  return async (updates: AriUpdate[]): Promise<void> => {
+    for (const update of updates) model.apply(update);
+    const { status, body } = await putAri(hub, setup.apiKey, setup.locationId, updates);
+    if (status !== 202) throw new Error(`ARI refused: ${status} ${JSON.stringify(body)}`);
+  };
 }
 
 /** The elements each format's ARI messages are made of (from the formats' published structures). */

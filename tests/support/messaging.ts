@@ -78,6 +78,18 @@ export function twilioSms(name: string, baseUrl: string, sid: string, token: str
   return { type: "sms", presetId: "twilio-sms", name, baseUrl, secrets: { apiKey: sid, apiSecret: token }, config: { from: "+15005550006", ...extra } };
 }
 
+/** The generic SMTP preset on a local SMTP server, logging in with the test credentials. */
+export function smtpMail(name: string, port: number) {
+  return {
+    type: "mail",
+    presetId: "smtp-generic",
+    name,
+    baseUrl: `smtp://127.0.0.1:${port}`,
+    secrets: { username: MSG_KEYS.smtpUser, password: MSG_KEYS.smtpPassword },
+    config: { host: "127.0.0.1", port, secure: false, requireTLS: false, from: "Hotel Sambung <stay@hotel.example>" },
+  };
+}
+
 /** The Meta Cloud API preset on a simulated Graph API. */
 export function metaWhatsapp(name: string, baseUrl: string, extra: Record<string, unknown> = {}) {
   return {

@@ -1,7 +1,8 @@
 import type { DeliveryView, SubscriptionView } from "@sambung/core/outbound/index";
 import { Webhook } from "standardwebhooks";
-import { call, signIn, type TestRuntime } from "./runtime.ts";
-import type { Received } from "./webhook-receiver.ts";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { call, signIn, startTestRuntime, type TestRuntime } from "./runtime.ts";
+import { startReceiver, type Received, type Receiver } from "./webhook-receiver.ts";
 import { waitFor } from "./wait.ts";
 
 export type Api = TestRuntime["api"];
@@ -20,6 +21,69 @@ export function ownerApi(hub: TestRuntime): Api {
       signedAt = hub.clock.now();
     }
     return call(hub.url, method, path, body, { authorization: `Bearer ${token}`, ...headers });
+  };
+}
+
+/** A hub for a suite of outbound tests, with an events API key; `receiver` and `subscribe` clean up after themselves. */
+export interface OutboundHub extends Pick<TestRuntime, "url" | "clock" | "ports"> {
+  readonly key: string;
+  api: Api;
+  /** A receiver closed when the suite ends. */
+  receiver(respond?: Receiver["respond"]): Promise<Receiver>;
+  /** A subscription deleted after the test, so the next test's events reach only its own. */
+  subscribe(body: Record<string, unknown>): Promise<CreatedSubscription>;
+}
+
+/** Starts the suite's hub (private receiver URLs allowed) in `beforeAll` and registers the hooks that clean up after it. */
+export function useOutboundHub(): OutboundHub {
+  let runtime: TestRuntime | undefined;
+  let owner: Api | undefined;
+  let key: string | undefined;
+  const receivers: Receiver[] = [];
+  const subscriptions: string[] = [];
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the outbound hub starts in beforeAll");
+    return value;
+  };
+  const api: Api = (method, path, body, headers) => started(owner)(method, path, body, headers);
+
+  beforeAll(async () => {
+    runtime = await startTestRuntime({ allowPrivateUrls: true });
+    owner = ownerApi(runtime);
+    key = await createApiKey(owner);
+  });
+  afterEach(async () => {
+    for (const id of subscriptions.splice(0)) await api("DELETE", `/api/admin/subscriptions/${id}`);
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()));
+    await runtime?.close();
+  });
+
+  return {
+    get url() {
+      return started(runtime).url;
+    },
+    get clock() {
+      return started(runtime).clock;
+    },
+    get ports() {
+      return started(runtime).ports;
+    },
+    get key() {
+      return started(key);
+    },
+    api,
+    async receiver(respond) {
+      const receiver = await startReceiver(respond);
+      receivers.push(receiver);
+      return receiver;
+    },
+    async subscribe(body) {
+      const created = await createSubscription(api, body);
+      subscriptions.push(created.id);
+      return created;
+    },
   };
 }
 

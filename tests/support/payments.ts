@@ -3,8 +3,9 @@ import type { Payment } from "@sambung/core/payment/index";
 import type { ProviderView } from "@sambung/core/provider/index";
 import { readFileSync } from "node:fs";
 import { startDokuFake, startIpaymuFake, startMidtransFake, startOmiseFake, startStripeFake, startXenditFake } from "../fakes/gateways/index.ts";
-import { call } from "./runtime.ts";
-import type { Received } from "./webhook-receiver.ts";
+import { createSubscription, ownerApi } from "./outbound.ts";
+import { call, startTestRuntime, type TestRuntime } from "./runtime.ts";
+import { startReceiver, type Received, type Receiver } from "./webhook-receiver.ts";
 import { waitFor } from "./wait.ts";
 
 /** Test credentials for the simulated gateways; none is a real key. */
@@ -116,6 +117,55 @@ export async function registerProviders(admin: Api, gateways: Gateways, only?: r
   });
   if (mapped.status !== 200) throw new Error(`features not mapped: ${mapped.status} ${JSON.stringify(mapped.body)}`);
   return out as Record<ProviderName, ProviderView>;
+}
+
+/** An amount and currency the provider takes (and, for Omise, a card token). */
+export function moneyFor(name: ProviderName): { amount: number; currency: string; token?: string } {
+  if (name === "stripe") return { amount: 12_550, currency: "USD" };
+  if (name === "omise") return { amount: 100_000, currency: "THB", token: "tokn_test_3ds_e2e" };
+  return { amount: 150_000, currency: "IDR" };
+}
+
+export interface PaymentsHub {
+  hub: TestRuntime;
+  gateways: Gateways;
+  providers: Record<ProviderName, ProviderView>;
+  /** The owner. */
+  admin: Api;
+  /** The PMS, with a payments API key. */
+  pms: Api;
+  /** Subscribed to `payment.*`. */
+  receiver: Receiver;
+  close(): Promise<void>;
+}
+
+/**
+ * A hub with the gateways' providers registered (`only` some of them), an API key for the
+ * PMS and a receiver subscribed to payment events. `renewSessions` signs the owner in again
+ * when the test's clock outruns the session.
+ */
+export async function startPaymentsHub(options: { only?: readonly ProviderName[]; renewSessions?: boolean } = {}): Promise<PaymentsHub> {
+  // Closed in reverse order, also when a later step fails.
+  const started: { close(): Promise<unknown> }[] = [];
+  const close = async () => {
+    for (const part of started.splice(0).reverse()) await part.close();
+  };
+  try {
+    const hub = await startTestRuntime({ allowPrivateUrls: true });
+    started.push(hub);
+    const gateways = await startGateways(() => hub.clock.now());
+    started.push(gateways);
+    const admin = options.renewSessions ? ownerApi(hub) : bearer(hub.url, hub.token);
+    const providers = await registerProviders(admin, gateways, options.only);
+    const pms = bearer(hub.url, await createApiKey(admin));
+    const receiver = await startReceiver();
+    started.push(receiver);
+    await createSubscription(admin, { url: receiver.url, eventTypes: ["payment.*"] });
+    return { hub, gateways, providers, admin, pms, receiver, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 export async function createApiKey(admin: Api, scopes: string[] = ["payments"]): Promise<string> {

@@ -3,13 +3,14 @@ import { normalizePhone } from "@sambung/core/message/phone";
 import { advance } from "@sambung/core/message/status";
 import type { Message } from "@sambung/core/message/record";
 import type { HttpRequest, HttpResponse, Ports } from "@sambung/core/port";
-import { Provider } from "@sambung/core/provider/record";
+import type { Provider } from "@sambung/core/provider/record";
 import type { Attempt } from "@sambung/core/resilience/pipeline";
 import { ProviderError } from "@sambung/core/resilience/errors";
 import { render, validateParams } from "@sambung/core/template/render";
 import { Template } from "@sambung/core/template/record";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { providerRecord } from "../support/provider-record.ts";
 
 /** A provider record as the admin app makes it from a preset. */
 function fromPreset(type: string, id: string, config: Record<string, unknown> = {}): Provider {
@@ -19,27 +20,15 @@ function fromPreset(type: string, id: string, config: Record<string, unknown> = 
     config: Record<string, unknown>;
     headers: Record<string, string>;
   };
-  const at = new Date(0).toISOString();
-  return Provider.parse({
+  return providerRecord({
     id: `prv_${id}`,
     tenantId: "t1",
     type,
     name: String(preset.name),
     slug: id,
     apiFormat: preset.apiFormat,
-    baseUrl: "https://vendor.example",
-    testMode: false,
     headers: preset.headers ?? {},
     config: { auth: preset.auth, signature: preset.signature, ...preset.config, ...config },
-    capabilities: [],
-    active: true,
-    isDefault: false,
-    displayOrder: 0,
-    lastTest: { status: "never" },
-    createdBy: "test",
-    createdAt: at,
-    updatedBy: "test",
-    updatedAt: at,
   });
 }
 

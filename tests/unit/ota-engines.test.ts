@@ -7,29 +7,10 @@ import type { Provider } from "@sambung/core/provider/record";
 import { ProviderError } from "@sambung/core/resilience/errors";
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
+import { providerRecord } from "../support/provider-record.ts";
 
 function provider(apiFormat: Provider["apiFormat"], config: Record<string, unknown>): Provider {
-  return {
-    id: "prv_test",
-    tenantId: "ten_test",
-    type: "ota",
-    name: "Test channel",
-    slug: "test-channel",
-    apiFormat,
-    baseUrl: "https://channel.example",
-    testMode: false,
-    headers: {},
-    config,
-    capabilities: [],
-    active: true,
-    isDefault: false,
-    displayOrder: 0,
-    lastTest: { status: "never" },
-    createdBy: "test",
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedBy: "test",
-    updatedAt: "2026-01-01T00:00:00Z",
-  };
+  return providerRecord({ type: "ota", name: "Test channel", slug: "test-channel", apiFormat, baseUrl: "https://channel.example", config });
 }
 
 const OTA = provider("opentravel_xml", {

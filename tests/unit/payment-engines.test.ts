@@ -7,7 +7,7 @@ import { InvalidWebhookError, type EngineContext, type PaymentRequest } from "@s
 import { PaymentGatewayError } from "@sambung/core/format/payment/errors";
 import { paymentEngines } from "@sambung/core/format/payment/index";
 import { HttpTimeoutError, type HttpRequest, type Ports } from "@sambung/core/port";
-import { Provider } from "@sambung/core/provider/record";
+import type { Provider } from "@sambung/core/provider/record";
 import { classify, ProviderError } from "@sambung/core/resilience/errors";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,7 @@ import { startOmiseFake, type OmiseFake } from "../fakes/gateways/omise.ts";
 import { startServer, type FakeServer } from "../fakes/gateways/server.ts";
 import { startStripeFake, type StripeFake } from "../fakes/gateways/stripe.ts";
 import { startXenditFake, type XenditFake } from "../fakes/gateways/xendit.ts";
+import { providerRecord } from "../support/provider-record.ts";
 
 // ---------------------------------------------------------------- fixtures
 
@@ -57,28 +58,18 @@ function preset(id: string): PresetFile {
 /** A provider record as the registry makes it from a preset (config = auth + signature + preset config), pointed at a fake. */
 function providerFrom(id: string, baseUrl: string, changes: { config?: Record<string, unknown>; apiFormat?: string } = {}): Provider {
   const file = preset(id);
-  const at = new Date().toISOString();
-  return Provider.parse({
+  return providerRecord({
     id: `prv_${id}`,
-    tenantId: "ten_test",
     type: file.type,
     name: file.name,
     slug: file.id,
     apiFormat: changes.apiFormat ?? file.apiFormat,
     baseUrl,
-    testMode: false,
     headers: file.headers ?? {},
     config: { auth: file.auth, signature: file.signature, ...file.config, ...changes.config },
     capabilities: file.capabilities ?? [],
-    active: true,
     isDefault: true,
-    displayOrder: 0,
-    lastTest: { status: "never" },
     presetId: file.id,
-    createdBy: "test",
-    createdAt: at,
-    updatedBy: "test",
-    updatedAt: at,
   });
 }
 

@@ -11,19 +11,8 @@ import { Recorder } from "@sambung/core/telemetry/recorder";
 import { readWindow, rollupPk } from "@sambung/core/telemetry/rollup";
 import type { Principal } from "@sambung/core/tenant/model";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prng } from "../support/prng.ts";
 import { tempDir } from "../support/runtime.ts";
-
-/** A deterministic PRNG (mulberry32), so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latencies shaped like a provider's: a log-normal body around 120 ms, a slow tail, some very fast cache hits. */
 function latencies(count: number, seed = 42): number[] {

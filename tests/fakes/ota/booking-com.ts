@@ -1,5 +1,5 @@
 import { basicAuth, routes, startHttpFake, type FakeRequest, type FakeResponse, type HttpFake } from "../server.ts";
-import { attr, ChannelState, list, one, validRange, xml, xmlParser, type ChannelCell, type Node } from "./state.ts";
+import { attr, ChannelState, list, one, validRange, xml, xmlParser, type AcceptedMessage, type ChannelCell, type Node } from "./state.ts";
 
 /**
  * A Booking.com-style channel speaking OpenTravel 2003/05 over its OTA endpoints
@@ -43,6 +43,9 @@ export interface BookingComFake extends HttpFake {
   push(url: string, id: string, booking: OtaBooking, credentials?: { user: string; password: string }): Promise<{ status: number; body: string }>;
 }
 
+/** What one ARI element sets, over which room, rate plan and dates. */
+type Change = AcceptedMessage["entries"][number];
+
 const answer = (root: string, body: Node, status = 200): FakeResponse => ({ status, text: xml(root, { "@_xmlns": NS, "@_TimeStamp": new Date().toISOString(), "@_Version": "1.0", ...body }), headers: { "content-type": "text/xml" } });
 const errors = (root: string, code: string, text: string): FakeResponse => answer(root, { Errors: { Error: { "@_Type": "3", "@_Code": code, "@_ShortText": text } } });
 
@@ -67,28 +70,46 @@ export async function startBookingComFake(options: { username: string; password:
     const root = one(document[rootName]);
     return root ?? `expected ${rootName}`;
   };
+  /** The request's root element, or the answer that refuses it (channel down, not authorised, unreadable). */
+  const open = (request: FakeRequest, rootName: string, rs: string): { root: Node } | { refused: FakeResponse } => {
+    const blocked = guard(request, rs);
+    if (blocked) return { refused: blocked };
+    const root = read(request, rootName);
+    return typeof root === "string" ? { refused: errors(rs, "321", root) } : { root };
+  };
+  /** The room, rate plan and dates an ARI element's StatusApplicationControl names, or the error that refuses them. */
+  const targetOf = (element: Node, rs: string, rateRequired: boolean): Omit<Change, "values"> | { refused: FakeResponse } => {
+    const control = one(element.StatusApplicationControl);
+    const room = attr(control, "InvTypeCode") ?? "";
+    const rate = attr(control, "RatePlanCode");
+    const from = attr(control, "Start");
+    const to = attr(control, "End");
+    if (rateRequired && !rate) return { refused: errors(rs, "321", "RatePlanCode is required") };
+    if (!validRange(from, to)) return { refused: errors(rs, "321", `invalid dates ${from}..${to}`) };
+    const unknown = state.unknownCode(room, rate);
+    if (unknown) return { refused: errors(rs, "392", unknown) };
+    return { room, rate, from: from as string, to: to as string };
+  };
+  /** Applies a whole request, every element of it valid, to the channel's state. */
+  const accept = (kind: string, changes: Change[], rs: string): FakeResponse => {
+    for (const change of changes) state.apply(change.room, change.rate, change.from, change.to, change.values);
+    state.accepted.push({ kind, items: changes.length, entries: changes, at: Date.now() });
+    return answer(rs, { Success: {} });
+  };
 
   const availNotif = (request: FakeRequest): FakeResponse => {
     const rs = "OTA_HotelAvailNotifRS";
-    const blocked = guard(request, rs);
-    if (blocked) return blocked;
-    const root = read(request, "OTA_HotelAvailNotifRQ");
-    if (typeof root === "string") return errors(rs, "321", root);
-    const messages = one(root.AvailStatusMessages);
+    const opened = open(request, "OTA_HotelAvailNotifRQ", rs);
+    if ("refused" in opened) return opened.refused;
+    const messages = one(opened.root.AvailStatusMessages);
     if (attr(messages, "HotelCode") !== state.hotelCode) return errors(rs, "392", `invalid hotel code ${attr(messages, "HotelCode")}`);
     const elements = list(messages?.AvailStatusMessage);
     if (elements.length === 0) return errors(rs, "321", "no AvailStatusMessage");
     if (elements.length > state.maxItems) return errors(rs, "321", `too many AvailStatusMessage elements (${elements.length} > ${state.maxItems})`);
-    const changes: { room: string; rate?: string; from: string; to: string; values: ChannelCell }[] = [];
+    const changes: Change[] = [];
     for (const element of elements) {
-      const control = one(element.StatusApplicationControl);
-      const room = attr(control, "InvTypeCode") ?? "";
-      const rate = attr(control, "RatePlanCode");
-      const from = attr(control, "Start");
-      const to = attr(control, "End");
-      if (!validRange(from, to)) return errors(rs, "321", `invalid dates ${from}..${to}`);
-      const unknown = state.unknownCode(room, rate);
-      if (unknown) return errors(rs, "392", unknown);
+      const target = targetOf(element, rs, false);
+      if ("refused" in target) return target.refused;
       const values: ChannelCell = {};
       const limit = attr(element, "BookingLimit");
       if (limit !== undefined) values.available = Number(limit);
@@ -106,43 +127,30 @@ export async function startBookingComFake(options: { username: string; password:
         if (attr(stay, "MinMaxMessageType") === "SetMaxLOS") values.maxLos = time;
       }
       if (Object.keys(values).length === 0) return errors(rs, "321", "an AvailStatusMessage sets nothing");
-      changes.push({ room, rate, from: from as string, to: to as string, values });
+      changes.push({ ...target, values });
     }
-    for (const change of changes) state.apply(change.room, change.rate, change.from, change.to, change.values);
-    state.accepted.push({ kind: "availability", items: changes.length, entries: changes, at: Date.now() });
-    return answer(rs, { Success: {} });
+    return accept("availability", changes, rs);
   };
 
   const rateNotif = (request: FakeRequest): FakeResponse => {
     const rs = "OTA_HotelRateAmountNotifRS";
-    const blocked = guard(request, rs);
-    if (blocked) return blocked;
-    const root = read(request, "OTA_HotelRateAmountNotifRQ");
-    if (typeof root === "string") return errors(rs, "321", root);
-    const messages = one(root.RateAmountMessages);
+    const opened = open(request, "OTA_HotelRateAmountNotifRQ", rs);
+    if ("refused" in opened) return opened.refused;
+    const messages = one(opened.root.RateAmountMessages);
     if (attr(messages, "HotelCode") !== state.hotelCode) return errors(rs, "392", `invalid hotel code ${attr(messages, "HotelCode")}`);
     const elements = list(messages?.RateAmountMessage);
     if (elements.length === 0 || elements.length > state.maxItems) return errors(rs, "321", `RateAmountMessage count ${elements.length} outside 1..${state.maxItems}`);
-    const changes: { room: string; rate?: string; from: string; to: string; values: ChannelCell }[] = [];
+    const changes: Change[] = [];
     for (const element of elements) {
-      const control = one(element.StatusApplicationControl);
-      const room = attr(control, "InvTypeCode") ?? "";
-      const rate = attr(control, "RatePlanCode");
-      const from = attr(control, "Start");
-      const to = attr(control, "End");
-      if (!rate) return errors(rs, "321", "RatePlanCode is required");
-      if (!validRange(from, to)) return errors(rs, "321", `invalid dates ${from}..${to}`);
-      const unknown = state.unknownCode(room, rate);
-      if (unknown) return errors(rs, "392", unknown);
+      const target = targetOf(element, rs, true);
+      if ("refused" in target) return target.refused;
       const amount = one(one(one(list(one(element.Rates)?.Rate)[0]?.BaseByGuestAmts)?.BaseByGuestAmt));
       const value = Number(attr(amount, "AmountAfterTax"));
       const currency = attr(amount, "CurrencyCode");
       if (!Number.isFinite(value) || !currency) return errors(rs, "321", "BaseByGuestAmt needs AmountAfterTax and CurrencyCode");
-      changes.push({ room, rate, from: from as string, to: to as string, values: { rate: value, currency } });
+      changes.push({ ...target, values: { rate: value, currency } });
     }
-    for (const change of changes) state.apply(change.room, change.rate, change.from, change.to, change.values);
-    state.accepted.push({ kind: "rates", items: changes.length, entries: changes, at: Date.now() });
-    return answer(rs, { Success: {} });
+    return accept("rates", changes, rs);
   };
 
   const reservationNode = (id: string, booking: OtaBooking): Node => ({
@@ -181,10 +189,9 @@ export async function startBookingComFake(options: { username: string; password:
 
   const acknowledge = (type: "new" | "modify") => (request: FakeRequest): FakeResponse => {
     const rs = type === "new" ? "OTA_HotelResNotifRS" : "OTA_HotelResModifyNotifRS";
-    const blocked = guard(request, rs);
-    if (blocked) return blocked;
-    const root = read(request, rs);
-    if (typeof root === "string") return errors(rs, "321", root);
+    const opened = open(request, rs, rs);
+    if ("refused" in opened) return opened.refused;
+    const { root } = opened;
     if (state.failAcks > 0) {
       state.failAcks -= 1;
       return { status: 500, ...errors(rs, "450", "temporary failure, retry later") };

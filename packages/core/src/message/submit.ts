@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ConflictError, ForbiddenError, InvalidInputError } from "../error.ts";
 import * as Event from "../event/index.ts";
 import { engineFor } from "../format/messaging/index.ts";
-import { ConditionFailedError, type Ports } from "../port.ts";
+import { ConditionFailedError, type Item, type Ports } from "../port.ts";
 import * as Features from "../provider/features.ts";
 import * as Template from "../template/index.ts";
 import { channelOf, idempotencyPk, LOOKUP_SK, messagePk } from "./keys.ts";
@@ -18,6 +18,22 @@ const IDEMPOTENCY_TTL_SECONDS = 7 * 86_400;
 
 function claimTtl(ports: Ports, settings: MessageSettings): number {
   return Math.floor(ports.clock.now() / 1000) + Math.min(IDEMPOTENCY_TTL_SECONDS, settings.retentionDays * 86_400);
+}
+
+/**
+ * The Idempotency-Key's claim on a message id: made now, or the one another request
+ * made first (`undefined` only while that request's claim is not readable yet).
+ */
+async function claimKey(ports: Ports, tenantId: string, idempotencyKey: string, settings: MessageSettings, bodyHash: string): Promise<Item | undefined> {
+  const idemPk = idempotencyPk(tenantId, idempotencyKey);
+  const claim = await ports.store.get(idemPk, LOOKUP_SK);
+  if (claim) return claim;
+  try {
+    return await ports.store.put({ pk: idemPk, sk: LOOKUP_SK, ttl: claimTtl(ports, settings), data: { bodyHash, messageId: newMessageId(ports.clock.now()) } }, { ifNotExists: true });
+  } catch (error) {
+    if (!(error instanceof ConditionFailedError)) throw error;
+    return ports.store.get(idemPk, LOOKUP_SK);
+  }
 }
 
 function hashBody(body: unknown): string {
@@ -81,19 +97,7 @@ export async function submit(
   const bodyHash = hashBody({ ...body, to, locationId });
 
   const settings = await getSettings(ports, tenantId);
-  const idemPk = idempotencyPk(tenantId, options.idempotencyKey);
-  let claim = await ports.store.get(idemPk, LOOKUP_SK);
-  if (!claim) {
-    try {
-      claim = await ports.store.put(
-        { pk: idemPk, sk: LOOKUP_SK, ttl: claimTtl(ports, settings), data: { bodyHash, messageId: newMessageId(ports.clock.now()) } },
-        { ifNotExists: true },
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      claim = await ports.store.get(idemPk, LOOKUP_SK);
-    }
-  }
+  const claim = await claimKey(ports, tenantId, options.idempotencyKey, settings, bodyHash);
   if (!claim) throw new ConflictError("this Idempotency-Key is being used right now; retry in a moment");
   if (claim.data.bodyHash !== bodyHash) {
     throw new ConflictError("this Idempotency-Key was already used with a different body; use a new key for a new message");
@@ -158,19 +162,7 @@ export async function recordRefused(
   reason: string,
 ): Promise<void> {
   const settings = await getSettings(ports, tenantId);
-  const idemPk = idempotencyPk(tenantId, options.idempotencyKey);
-  let claim = await ports.store.get(idemPk, LOOKUP_SK);
-  if (!claim) {
-    try {
-      claim = await ports.store.put(
-        { pk: idemPk, sk: LOOKUP_SK, ttl: claimTtl(ports, settings), data: { bodyHash: "refused", messageId: newMessageId(ports.clock.now()) } },
-        { ifNotExists: true },
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-      claim = await ports.store.get(idemPk, LOOKUP_SK);
-    }
-  }
+  const claim = await claimKey(ports, tenantId, options.idempotencyKey, settings, "refused");
   if (!claim) return;
   // The claim may come from an accepted attempt (then its message exists) or a refused one.
   const messageId = String(claim.data.messageId);

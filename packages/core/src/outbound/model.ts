@@ -1,15 +1,9 @@
 import { z } from "zod";
+import { SealedShape } from "../secret/box.ts";
 
 /** A signing secret as stored: sealed by the keyring, never returned. */
 export const StoredSecret = z.object({
-  sealed: z.object({
-    v: z.literal(1),
-    kid: z.string(),
-    wrappedKey: z.string(),
-    iv: z.string(),
-    ciphertext: z.string(),
-    tag: z.string(),
-  }),
+  sealed: SealedShape,
   /** The last four characters, for the masked display. */
   last4: z.string(),
   createdAt: z.string(),

@@ -50,6 +50,17 @@ async function write(ports: Ports, payment: Payment, version: number | undefined
   );
 }
 
+/** Writes the payment if it is still at `version` (undefined: not written yet); false when another write got there first. */
+async function writeIfCurrent(ports: Ports, payment: Payment, version: number | undefined): Promise<boolean> {
+  try {
+    await write(ports, payment, version);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return false;
+    throw error;
+  }
+}
+
 async function load(ports: Ports, tenantId: string, paymentId: string): Promise<{ item: Item; payment: Payment }> {
   const item = await ports.store.get(paymentPk(tenantId), paymentSk(paymentId));
   if (!item) throw new NotFoundError(`payment ${paymentId}`);
@@ -214,12 +225,7 @@ async function createAtGateway(ports: Ports, principal: Principal, body: CreateP
   // Lookups first: a webhook racing this answer finds the payment as soon as it exists.
   await ports.store.put({ pk: referencePk(payment.tenantId, payment.reference), sk: payment.id, data: { paymentId: payment.id } });
   await ports.store.put({ pk: gatewayTxPk(payment.providerId, created.gatewayTransactionId), sk: LOOKUP_SK, data: { tenantId: payment.tenantId, paymentId: payment.id } });
-  try {
-    await write(ports, payment, undefined);
-  } catch (error) {
-    if (error instanceof ConditionFailedError) return { payment: await get(ports, principal.tenantId, paymentId), replayed: true };
-    throw error;
-  }
+  if (!(await writeIfCurrent(ports, payment, undefined))) return { payment: await get(ports, principal.tenantId, paymentId), replayed: true };
   // A charge settled (or declined) on the spot is news like a webhook's.
   await emitFor(ports, payment, payment.status);
   return { payment, replayed: false };
@@ -262,12 +268,7 @@ export async function learnGatewayTransactionId(ports: Ports, tenantId: string, 
     if (payment.gatewayTransactionId === gatewayTransactionId) return payment;
     await ports.store.put({ pk: gatewayTxPk(payment.providerId, gatewayTransactionId), sk: LOOKUP_SK, data: { tenantId, paymentId } });
     const next = Payment.parse({ ...payment, gatewayTransactionId, updatedAt: iso(ports) });
-    try {
-      await write(ports, next, item.version);
-      return next;
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-    }
+    if (await writeIfCurrent(ports, next, item.version)) return next;
   }
 }
 
@@ -320,12 +321,7 @@ async function moveTo(ports: Ports, tenantId: string, paymentId: string, gateway
       history: [...payment.history, { status: gateway.status, rawStatus: gateway.rawStatus, at, source }],
       updatedAt: at,
     });
-    try {
-      await write(ports, next, item.version);
-    } catch (error) {
-      if (error instanceof ConditionFailedError) continue;
-      throw error;
-    }
+    if (!(await writeIfCurrent(ports, next, item.version))) continue;
     await emitFor(ports, next, gateway.status);
     return { payment: next, moved: true };
   }
@@ -396,12 +392,7 @@ export async function refund(ports: Ports, tenantId: string, paymentId: string, 
     const at = iso(ports);
     // Reserve the amount first, so two refunds racing cannot both pass the check.
     const reserved = Payment.parse({ ...payment, refunds: [...payment.refunds, { id: refundId, amount: request.amount, reason: request.reason, status: "pending", at }], updatedAt: at });
-    try {
-      await write(ports, reserved, item.version);
-    } catch (error) {
-      if (error instanceof ConditionFailedError) continue;
-      throw error;
-    }
+    if (!(await writeIfCurrent(ports, reserved, item.version))) continue;
     const provider = await providerOf(ports, payment);
     let outcome: { gatewayRefundId?: string; status: "succeeded" | "pending" | "failed"; rawStatus: string };
     try {
@@ -439,12 +430,7 @@ async function settleRefund(
       history: status !== payment.status || refundedAmount !== payment.refundedAmount ? [...payment.history, { status, rawStatus: outcome.rawStatus, at, source: "refund" }] : payment.history,
       updatedAt: at,
     });
-    try {
-      await write(ports, next, item.version);
-    } catch (error) {
-      if (error instanceof ConditionFailedError) continue;
-      throw error;
-    }
+    if (!(await writeIfCurrent(ports, next, item.version))) continue;
     if (refundedAmount > payment.refundedAmount) await emitFor(ports, next, status);
     return next;
   }
@@ -456,12 +442,7 @@ export async function flag(ports: Ports, tenantId: string, paymentId: string, re
     const { item, payment } = await load(ports, tenantId, paymentId);
     if (payment.unreconciled?.reason === reason) return;
     const next = Payment.parse({ ...payment, unreconciled: { reason, at: iso(ports), gatewayStatus }, updatedAt: iso(ports) });
-    try {
-      await write(ports, next, item.version);
-      return;
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-    }
+    if (await writeIfCurrent(ports, next, item.version)) return;
   }
 }
 

@@ -260,7 +260,9 @@ function MappingForm({ locationId, rooms, row }: { locationId: string; rooms: Ro
           </tr>,
           ...room.ratePlans.map((plan) => (
             <tr key={`${room.id}/${plan.id}`}>
-              <td className="muted">↳ {plan.name}</td>
+              <th scope="row" className="muted">
+                ↳ {plan.name}
+              </th>
               <td>
                 <Field label={t("channels.rateCode", { name: `${room.name} · ${plan.name}` })} value={codes[`${room.id}/${plan.id}`] ?? ""} onChange={set(`${room.id}/${plan.id}`)} isDisabled={!can.admin} />
               </td>

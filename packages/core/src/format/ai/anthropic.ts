@@ -1,4 +1,4 @@
-import type { AiFormatEngine, ChatInput, FinishReason, StreamReader } from "./engine.ts";
+import { finishReasons, streamReaderOf, type AiFormatEngine, type ChatInput, type FinishReason } from "./engine.ts";
 import { eventJson, streamError } from "./stream-error.ts";
 import { asRecord, str } from "../http-auth.ts";
 
@@ -22,60 +22,44 @@ const FINISH: Record<string, FinishReason> = {
   refusal: "content_filter",
 };
 
-const finishReason = (raw: string | undefined): FinishReason => (raw ? (FINISH[raw] ?? "other") : "other");
+const finishReason = finishReasons(FINISH);
 
 /** Overloaded (529) and api_error (500) mean the provider is struggling; the rest are answers. */
 const unavailable = (type: string) => type === "overloaded_error" || type === "api_error";
 
-function streamReader(): StreamReader {
-  let id: string | undefined;
-  let model: string | undefined;
-  let content = "";
-  let finish: string | undefined;
-  const usage = { inputTokens: 0, outputTokens: 0 };
-  let done = false;
-  return {
-    read(event) {
-      const data = eventJson(event.data);
-      const type = str(data.type) ?? event.event;
-      switch (type) {
-        case "message_start": {
-          const message = asRecord(data.message);
-          id = str(message.id);
-          model = str(message.model);
-          const reported = asRecord(message.usage);
-          usage.inputTokens = Number(reported.input_tokens ?? 0) || 0;
-          usage.outputTokens = Number(reported.output_tokens ?? 0) || 0;
-          return "";
-        }
-        case "content_block_delta": {
-          const delta = asRecord(data.delta);
-          if (delta.type !== "text_delta" || typeof delta.text !== "string") return "";
-          content += delta.text;
-          return delta.text;
-        }
-        case "message_delta": {
-          finish = str(asRecord(data.delta).stop_reason) ?? finish;
-          const reported = asRecord(data.usage);
-          if (reported.output_tokens !== undefined) usage.outputTokens = Number(reported.output_tokens) || 0;
-          if (reported.input_tokens !== undefined) usage.inputTokens = Number(reported.input_tokens) || 0;
-          return "";
-        }
-        case "message_stop":
-          done = true;
-          return "";
-        case "error":
-          throw streamError(data.error, unavailable);
-        default:
-          return "";
-      }
-    },
-    get done() {
-      return done;
-    },
-    result: () => ({ id, model, content, usage: { ...usage }, finishReason: finishReason(finish) }),
-  };
-}
+const streamReader = streamReaderOf(finishReason, (event, so) => {
+  const data = eventJson(event.data);
+  const type = str(data.type) ?? event.event;
+  switch (type) {
+    case "message_start": {
+      const message = asRecord(data.message);
+      so.id = str(message.id);
+      so.model = str(message.model);
+      const reported = asRecord(message.usage);
+      so.usage.inputTokens = Number(reported.input_tokens ?? 0) || 0;
+      so.usage.outputTokens = Number(reported.output_tokens ?? 0) || 0;
+      return "";
+    }
+    case "content_block_delta": {
+      const delta = asRecord(data.delta);
+      return delta.type === "text_delta" && typeof delta.text === "string" ? delta.text : "";
+    }
+    case "message_delta": {
+      so.finish = str(asRecord(data.delta).stop_reason) ?? so.finish;
+      const reported = asRecord(data.usage);
+      if (reported.output_tokens !== undefined) so.usage.outputTokens = Number(reported.output_tokens) || 0;
+      if (reported.input_tokens !== undefined) so.usage.inputTokens = Number(reported.input_tokens) || 0;
+      return "";
+    }
+    case "message_stop":
+      so.done = true;
+      return "";
+    case "error":
+      throw streamError(data.error, unavailable);
+    default:
+      return "";
+  }
+});
 
 export const anthropic: AiFormatEngine = {
   models: { request: { method: "GET", path: "/v1/models", query: { limit: "1000" } }, ids: "data[*].id", more: "has_more" },

@@ -47,6 +47,40 @@ export interface StreamReader {
   result(): ChatOutput;
 }
 
+/** Our finish reason for a vendor's, by the format's table; one the table lacks (or none) is "other". */
+export function finishReasons(table: Record<string, FinishReason>): (raw: string | undefined) => FinishReason {
+  return (raw) => (raw ? (table[raw] ?? "other") : "other");
+}
+
+/** What a stream has said so far, which a format's `read` fills in event by event. */
+export interface StreamSoFar {
+  id?: string;
+  model?: string;
+  /** The vendor's own finish reason. */
+  finish?: string;
+  usage: TokenUsage;
+  done: boolean;
+}
+
+/** A StreamReader whose `read` notes each event in `so` and returns the text the event adds (the reader keeps the text). */
+export function streamReaderOf(finishReason: (raw: string | undefined) => FinishReason, read: (event: SseEvent, so: StreamSoFar) => string): () => StreamReader {
+  return () => {
+    const so: StreamSoFar = { usage: { inputTokens: 0, outputTokens: 0 }, done: false };
+    let content = "";
+    return {
+      read(event) {
+        const text = read(event, so);
+        content += text;
+        return text;
+      },
+      get done() {
+        return so.done;
+      },
+      result: () => ({ id: so.id, model: so.model, content, usage: { ...so.usage }, finishReason: finishReason(so.finish) }),
+    };
+  };
+}
+
 /** Where an answer's fields are, as `valueAt` paths. */
 export interface ResponsePaths {
   id: string;

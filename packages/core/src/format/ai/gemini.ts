@@ -1,5 +1,5 @@
 import type { HttpResponse } from "../../port.ts";
-import type { AiFormatEngine, ChatInput, FinishReason, StreamReader } from "./engine.ts";
+import { finishReasons, streamReaderOf, type AiFormatEngine, type ChatInput, type FinishReason } from "./engine.ts";
 import { eventJson, streamError } from "./stream-error.ts";
 import { asRecord, str } from "../http-auth.ts";
 
@@ -25,7 +25,7 @@ const FINISH: Record<string, FinishReason> = {
   MALFORMED_FUNCTION_CALL: "tool_calls",
 };
 
-const finishReason = (raw: string | undefined): FinishReason => (raw ? (FINISH[raw] ?? "other") : "other");
+const finishReason = finishReasons(FINISH);
 
 /** A bad key is a 400 with reason API_KEY_INVALID (ai.google.dev/gemini-api/docs/troubleshooting). */
 const isAuthFailure = (response: HttpResponse) => response.status === 400 && response.body.includes("API_KEY_INVALID");
@@ -39,33 +39,21 @@ function textOf(candidate: Record<string, unknown>): string {
     .join("");
 }
 
-function streamReader(): StreamReader {
-  let id: string | undefined;
-  let model: string | undefined;
-  let content = "";
-  let finish: string | undefined;
-  const usage = { inputTokens: 0, outputTokens: 0 };
-  return {
-    read(event) {
-      const chunk = eventJson(event.data);
-      if (chunk.error) throw streamError(chunk.error, (status) => status === "UNAVAILABLE" || status === "INTERNAL" || status === "RESOURCE_EXHAUSTED");
-      id ??= str(chunk.responseId);
-      model ??= str(chunk.modelVersion);
-      const metadata = asRecord(chunk.usageMetadata);
-      if (chunk.usageMetadata) {
-        usage.inputTokens = Number(metadata.promptTokenCount ?? 0) || 0;
-        usage.outputTokens = Number(metadata.candidatesTokenCount ?? 0) || 0;
-      }
-      const candidate = asRecord(Array.isArray(chunk.candidates) ? chunk.candidates[0] : undefined);
-      finish = str(candidate.finishReason) ?? finish;
-      const text = textOf(candidate);
-      content += text;
-      return text;
-    },
-    done: false,
-    result: () => ({ id, model, content, usage: { ...usage }, finishReason: finishReason(finish) }),
-  };
-}
+/** No end marker: the stream ends with the body, so `so.done` stays false. */
+const streamReader = streamReaderOf(finishReason, (event, so) => {
+  const chunk = eventJson(event.data);
+  if (chunk.error) throw streamError(chunk.error, (status) => status === "UNAVAILABLE" || status === "INTERNAL" || status === "RESOURCE_EXHAUSTED");
+  so.id ??= str(chunk.responseId);
+  so.model ??= str(chunk.modelVersion);
+  const metadata = asRecord(chunk.usageMetadata);
+  if (chunk.usageMetadata) {
+    so.usage.inputTokens = Number(metadata.promptTokenCount ?? 0) || 0;
+    so.usage.outputTokens = Number(metadata.candidatesTokenCount ?? 0) || 0;
+  }
+  const candidate = asRecord(Array.isArray(chunk.candidates) ? chunk.candidates[0] : undefined);
+  so.finish = str(candidate.finishReason) ?? so.finish;
+  return textOf(candidate);
+});
 
 export const gemini: AiFormatEngine = {
   models: { request: { method: "GET", path: "/models", query: { pageSize: "1000" } }, ids: "models[*].name", more: "nextPageToken", isAuthFailure },

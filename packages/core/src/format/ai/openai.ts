@@ -1,4 +1,4 @@
-import type { AiFormatEngine, ChatInput, FinishReason, StreamReader } from "./engine.ts";
+import { finishReasons, streamReaderOf, type AiFormatEngine, type ChatInput, type FinishReason } from "./engine.ts";
 import { eventJson, streamError } from "./stream-error.ts";
 import { asRecord, str } from "../http-auth.ts";
 
@@ -18,43 +18,27 @@ const FINISH: Record<string, FinishReason> = {
   function_call: "tool_calls",
 };
 
-const finishReason = (raw: string | undefined): FinishReason => (raw ? (FINISH[raw] ?? "other") : "other");
+const finishReason = finishReasons(FINISH);
 
-function streamReader(): StreamReader {
-  let id: string | undefined;
-  let model: string | undefined;
-  let content = "";
-  let finish: string | undefined;
-  const usage = { inputTokens: 0, outputTokens: 0 };
-  let done = false;
-  return {
-    read(event) {
-      if (event.data.trim() === "[DONE]") {
-        done = true;
-        return "";
-      }
-      const chunk = eventJson(event.data);
-      if (chunk.error) throw streamError(chunk.error, (type) => type === "server_error" || type === "overloaded_error");
-      id ??= str(chunk.id);
-      model ??= str(chunk.model);
-      const reported = asRecord(chunk.usage);
-      if (chunk.usage) {
-        usage.inputTokens = Number(reported.prompt_tokens ?? 0) || 0;
-        usage.outputTokens = Number(reported.completion_tokens ?? 0) || 0;
-      }
-      const choice = asRecord(Array.isArray(chunk.choices) ? chunk.choices[0] : undefined);
-      finish = str(choice.finish_reason) ?? finish;
-      const text = asRecord(choice.delta).content;
-      if (typeof text !== "string") return "";
-      content += text;
-      return text;
-    },
-    get done() {
-      return done;
-    },
-    result: () => ({ id, model, content, usage: { ...usage }, finishReason: finishReason(finish) }),
-  };
-}
+const streamReader = streamReaderOf(finishReason, (event, so) => {
+  if (event.data.trim() === "[DONE]") {
+    so.done = true;
+    return "";
+  }
+  const chunk = eventJson(event.data);
+  if (chunk.error) throw streamError(chunk.error, (type) => type === "server_error" || type === "overloaded_error");
+  so.id ??= str(chunk.id);
+  so.model ??= str(chunk.model);
+  const reported = asRecord(chunk.usage);
+  if (chunk.usage) {
+    so.usage.inputTokens = Number(reported.prompt_tokens ?? 0) || 0;
+    so.usage.outputTokens = Number(reported.completion_tokens ?? 0) || 0;
+  }
+  const choice = asRecord(Array.isArray(chunk.choices) ? chunk.choices[0] : undefined);
+  so.finish = str(choice.finish_reason) ?? so.finish;
+  const text = asRecord(choice.delta).content;
+  return typeof text === "string" ? text : "";
+});
 
 export const openaiCompatible: AiFormatEngine = {
   models: { request: { method: "GET", path: "/models" }, ids: "data[*].id" },

@@ -5,7 +5,7 @@ import type { Provider } from "../../provider/record.ts";
 import { asRecord, str } from "../http-auth.ts";
 import { decimalAmount, hashOf, isoTime, minorAmount, nowIso, requestFor, requireEndpoint } from "./common.ts";
 import type { ChannelRoom, MappedItem, OtaContext, OtaEngine } from "./engine.ts";
-import { attr, buildXml, child, children, httpError, parseXml, rejected, rootOf, text, unexpected, type XmlNode } from "./xml.ts";
+import { attr, buildXml, child, children, parseXml, rejected, rootOf, text, unexpected, xmlHttpError, type XmlNode } from "./xml.ts";
 
 /**
  * `eqc_xml`: Expedia QuickConnect.
@@ -94,16 +94,7 @@ function errorsOf(root: XmlNode): string | undefined {
 
 /** An EQC answer: the root named, and `<Success/>` rather than `<Error>`. */
 function expectSuccess(response: HttpResponse, who: string, rootName: string): XmlNode {
-  if (response.status >= 400) {
-    let detail: string | undefined;
-    try {
-      const root = rootOf(parseXml(response.body, who, response.status));
-      detail = root ? errorsOf(root.node) : undefined;
-    } catch {
-      detail = undefined;
-    }
-    throw httpError(response, who, detail);
-  }
+  if (response.status >= 400) throw xmlHttpError(response, who, errorsOf);
   const root = rootOf(parseXml(response.body, who, response.status));
   if (!root) throw unexpected(who, "an empty document", response.status);
   const errors = errorsOf(root.node);

@@ -4,7 +4,7 @@ import type { HttpResponse } from "../../port.ts";
 import type { Provider } from "../../provider/record.ts";
 import { configString, decimalAmount, endpointOf, hashOf, isoTime, minorAmount, nowIso, requestFor, requireEndpoint } from "./common.ts";
 import type { MappedItem, OtaContext, OtaEngine, PushedBookings } from "./engine.ts";
-import { at, attr, buildXml, child, children, httpError, parseXml, rejected, rootOf, text, unexpected, type XmlNode } from "./xml.ts";
+import { at, attr, buildXml, child, children, parseXml, rejected, rootOf, text, unexpected, xmlHttpError, type XmlNode } from "./xml.ts";
 
 /**
  * `opentravel_xml`: OpenTravel 2003/05 messages as connectivity guides use them
@@ -107,16 +107,7 @@ function errorsOf(root: XmlNode): string | undefined {
 
 /** Reads an OTA answer: `<Success/>` (warnings allowed) or an error naming what the channel said. */
 function expectSuccess(response: HttpResponse, who: string, expectedRoots: readonly string[]): XmlNode {
-  if (response.status >= 400) {
-    let detail: string | undefined;
-    try {
-      const root = rootOf(parseXml(response.body, who, response.status));
-      detail = root ? errorsOf(root.node) : undefined;
-    } catch {
-      detail = undefined;
-    }
-    throw httpError(response, who, detail);
-  }
+  if (response.status >= 400) throw xmlHttpError(response, who, errorsOf);
   const document = parseXml(response.body, who, response.status);
   const root = rootOf(document);
   if (!root) throw unexpected(who, "an empty document", response.status);
@@ -270,16 +261,7 @@ async function fetchQueue(context: OtaContext, name: "reservations" | "modificat
     ? buildXml("OTA_ReadRQ", { ...header(context), ReadRequests: { HotelReadRequest: { "@_HotelCode": context.hotelCode, SelectionCriteria: { "@_SelectionType": "Undelivered" } } } })
     : undefined;
   const response = await context.send(requestFor(context, endpoint, body, XML));
-  if (response.status >= 400) {
-    let detail: string | undefined;
-    try {
-      const root = rootOf(parseXml(response.body, who, response.status));
-      detail = root ? errorsOf(root.node) : undefined;
-    } catch {
-      detail = undefined;
-    }
-    throw httpError(response, who, detail);
-  }
+  if (response.status >= 400) throw xmlHttpError(response, who, errorsOf);
   const bookings = reservationsIn(context.provider, parseXml(response.body, who, response.status), who);
   return name === "modifications" ? bookings.map((booking) => ({ ...booking, ack: { ...booking.ack, queue: "modify" } })) : bookings;
 }

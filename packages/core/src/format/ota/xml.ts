@@ -133,6 +133,18 @@ export function httpError(response: HttpResponse, who: string, detail: string | 
   return ProviderError.fromResponse(response, `${who} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`);
 }
 
+/** A failing HTTP status as `httpError`, with what the XML body's errors say (read by the format's `errorsOf`) when the body parses. */
+export function xmlHttpError(response: HttpResponse, who: string, errorsOf: (root: XmlNode) => string | undefined): ProviderError {
+  let detail: string | undefined;
+  try {
+    const root = rootOf(parseXml(response.body, who, response.status));
+    detail = root ? errorsOf(root.node) : undefined;
+  } catch {
+    detail = undefined;
+  }
+  return httpError(response, who, detail);
+}
+
 export function rejected(who: string, detail: string, status?: number): ProviderError {
   return new ProviderError({ code: "rejected", status, retryable: false, delivery: "yes", message: `${who} refused the message: ${detail}` });
 }

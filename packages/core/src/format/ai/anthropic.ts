@@ -5,11 +5,11 @@ import { asRecord, str } from "../http-auth.ts";
 /**
  * anthropic: the Messages API, POST /v1/messages with x-api-key and
  * anthropic-version; `max_tokens` is required and the system prompt is a
- * top-level field (docs.anthropic.com/en/api/messages). Streaming: `message_start`
+ * top-level field (Anthropic docs: /en/api/messages). Streaming: `message_start`
  * (id, model, input tokens), `content_block_delta` with `text_delta`,
  * `message_delta` (stop_reason, cumulative output tokens), `message_stop`;
  * `ping` and `error` events may come at any time
- * (docs.anthropic.com/en/docs/build-with-claude/streaming).
+ * (Anthropic docs: /en/docs/build-with-claude/streaming).
  */
 
 const DEFAULT_MAX_TOKENS = 1024;

@@ -8,7 +8,7 @@ import { asRecord, str, valueAt, type Endpoint } from "../http-auth.ts";
  * - turnstile: POST /turnstile/v0/siteverify, JSON or form; secret, response, remoteip
  *   (developers.cloudflare.com/turnstile/get-started/server-side-validation/)
  * - hcaptcha: POST /siteverify, form-encoded only; secret, response, remoteip, sitekey
- *   (docs.hcaptcha.com/#verify-the-user-response-server-side)
+ *   (hCaptcha docs: /#verify-the-user-response-server-side)
  * - recaptcha_v3: POST /recaptcha/api/siteverify, form-encoded; secret, response,
  *   remoteip; answers score (0.0 bot … 1.0 human) and action
  *   (developers.google.com/recaptcha/docs/verify, /docs/v3)

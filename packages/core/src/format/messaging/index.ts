@@ -65,7 +65,7 @@ export const messagingEngines = {
     endpoints: () => ["send"],
     auth: { method: "bearer" },
     credentials: { bearer: "apiKey" },
-    // https://resend.com/docs/api-reference/emails/send-email: attachments [{ filename, content (base64) }].
+    // Resend docs: /docs/api-reference/emails/send-email: attachments [{ filename, content (base64) }].
     finish: (body, message) =>
       files(message.attachments).length === 0 ? body : { ...body, attachments: files(message.attachments).map((file) => ({ filename: file.filename, content: file.content, content_type: file.contentType })) },
   }),
@@ -73,7 +73,7 @@ export const messagingEngines = {
     endpoints: () => ["send"],
     auth: { method: "header_key", header: "X-Postmark-Server-Token" },
     credentials: { header: { "X-Postmark-Server-Token": "serverToken" } },
-    // https://postmarkapp.com/developer/api/email-api: Attachments [{ Name, Content, ContentType }].
+    // Postmark docs: /developer/api/email-api: Attachments [{ Name, Content, ContentType }].
     finish: (body, message) =>
       files(message.attachments).length === 0 ? body : { ...body, Attachments: files(message.attachments).map((file) => ({ Name: file.filename, Content: file.content, ContentType: file.contentType })) },
   }),

@@ -20,7 +20,7 @@ import { at, attr, buildXml, child, children, parseXml, rejected, rootOf, text, 
  *   OTA_HotelResModifyNotifRQ (modified / cancelled), fetched with GET (Booking.com)
  *   or with an OTA_ReadRQ (POST); acknowledged with OTA_HotelResNotifRS /
  *   OTA_HotelResModifyNotifRS (Booking.com) or OTA_NotifReportRQ (`config.acknowledgeWith`).
- *   https://developers.booking.com/connectivity/docs/reservations-api/acknowledging-new-reservations-ota
+ *   Booking.com developer docs: /connectivity/docs/reservations-api/acknowledging-new-reservations-ota
  * - Every answer is read for `<Success/>` and `<Errors><Error .../>`.
  *
  * Record: `endpoints.{availability,rates,reservations,modifications?,ackReservations,ackModifications?}`,

@@ -57,7 +57,7 @@ const compactTimestamp = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/,
  * Signature = "HMACSHA256=" + base64(HMAC-SHA256(secret key, component)), where the
  * component is the lines `Client-Id:…`, `Request-Id:…`, `Request-Timestamp:…`,
  * `Request-Target:<path>` and, when there is a body, `Digest:<base64 SHA-256 of the body>`,
- * joined by "\n". https://developers.doku.com/get-started-with-doku-api/signature-component/non-snap
+ * joined by "\n". DOKU developer docs: /get-started-with-doku-api/signature-component/non-snap
  */
 export const dokuNonSnap: Signer = (request, context, params) => {
   const clientId = configValue(context, "clientId", "the DOKU Client ID");

@@ -86,7 +86,7 @@ const SVIX: WebhookHeaders = { id: "svix-id", timestamp: "svix-timestamp", signa
 export const standardWebhooks: Verifier = (input) => standardScheme(input, headersFrom(input, STANDARD));
 
 /**
- * Resend signs through Svix (https://resend.com/docs/dashboard/webhooks/verify-webhooks-requests,
+ * Resend signs through Svix (Resend docs: /docs/dashboard/webhooks/verify-webhooks-requests,
  * https://docs.svix.com/receiving/verifying-payloads/how-manual): svix-id,
  * svix-timestamp, svix-signature, same algorithm as Standard Webhooks; like the
  * `svix` library, webhook-* headers are accepted when svix-* are absent.
@@ -167,7 +167,7 @@ function twilioSignature(authToken: string, url: string, params: Map<string, str
  * by the `bodySHA256` query parameter (hex SHA-256 of the body) and the URL is
  * signed with no parameters. As in twilio's validateRequest(), the URL is tried
  * with and without the default port, then in URL-normalised forms.
- * Docs: https://www.twilio.com/docs/usage/webhooks/webhooks-security; SDK:
+ * Twilio docs: /docs/usage/webhooks/webhooks-security; SDK:
  * twilio-node lib/webhooks/webhooks.js.
  *
  * Params: `secretField` (default "authToken"); `url` (the webhook URL as
@@ -331,7 +331,7 @@ export const shopeeSignature: Verifier = (input) => {
  * Postmark signs nothing: the owner puts HTTP Basic credentials in the webhook
  * URL (https://user:pass@host/path) and Postmark sends them as
  * `Authorization: Basic …`. Both parts are compared in constant time.
- * Docs: https://postmarkapp.com/developer/webhooks/webhooks-overview#protecting-your-webhook
+ * Postmark docs: /developer/webhooks/webhooks-overview#protecting-your-webhook
  * Params: `usernameField` (default "webhookUsername") — a secret field, else
  * `username` as a plain param; `passwordField` (alias `passwordSecret`, default
  * "webhookPassword").
@@ -371,7 +371,7 @@ function publicKey(value: string): KeyObject | undefined {
  * `X-Twilio-Email-Event-Webhook-Timestamp`; verified with the account's
  * verification key (base64 DER SubjectPublicKeyInfo, as the dashboard shows it;
  * PEM also accepted).
- * Docs: https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features;
+ * Twilio docs: /docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features;
  * SDK: @sendgrid/eventwebhook.
  * Params: `secretField` (alias `publicKey`, default "webhookPublicKey"); `signatureHeader`,
  * `timestampHeader`; `toleranceSeconds` (default 0 = off; SendGrid documents none).

@@ -29,7 +29,7 @@ const str = (value: unknown): string | undefined =>
 /**
  * Midtrans HTTP notification: body field `signature_key` =
  * hex SHA-512(order_id + status_code + gross_amount + ServerKey).
- * Docs: https://docs.midtrans.com/reference/handle-notifications
+ * Midtrans docs: /reference/handle-notifications
  *
  * Params: `secretField` (default "serverKey"); `field` (default "signature_key");
  * `fields`, the body fields concatenated before the key (default
@@ -65,7 +65,7 @@ export const midtransSignatureKey: Verifier = (input) => {
 /**
  * Xendit: the `x-callback-token` header equals the account's callback
  * verification token (no signature, no timestamp).
- * Docs: https://docs.xendit.co/api-integration/callback/setup
+ * Xendit docs: /api-integration/callback/setup
  *
  * Params: `secretField` (default "webhookSecret"); `header` (default "x-callback-token").
  * Event id: the `webhook-id` header when Xendit sends one.
@@ -85,7 +85,7 @@ export const xenditCallbackToken: Verifier = (input) => {
  * hex HMAC-SHA256(key = the whsec_ string as-is, `${t}.${rawBody}`); any v1 may
  * match (several during secret rotation). As in Stripe's SDK, only an old
  * timestamp is rejected (default 300 s; 0 disables).
- * Docs: https://docs.stripe.com/webhooks/signature; SDK: stripe-node Webhooks.js.
+ * Stripe docs: /webhooks/signature; SDK: stripe-node Webhooks.js.
  *
  * Params: `secretField` (default "webhookSecret"); `header` (default
  * "Stripe-Signature"); `scheme` (default "v1"); `toleranceSeconds` (default 300).
@@ -124,7 +124,7 @@ export const stripeSignature: Verifier = (input) => {
  * trailing): `Client-Id:…`, `Request-Id:…`, `Request-Timestamp:…`,
  * `Request-Target:<path of our notification URL>`, `Digest:<base64 SHA-256(body)>`
  * (Digest only for POST). Signature = "HMACSHA256=" + base64 HMAC-SHA256(Secret Key, component).
- * Docs: https://developers.doku.com/get-started-with-doku-api/signature-component/non-snap/signature-component-from-request-header
+ * DOKU developer docs: /get-started-with-doku-api/signature-component/non-snap/signature-component-from-request-header
  *
  * Params: `secretField` (default "serverKey"); `headers.{clientId,requestId,timestamp,signature}`;
  * `requestTarget` (a path starting with "/"; default: the path of the URL DOKU called);

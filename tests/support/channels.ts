@@ -67,7 +67,7 @@ export async function setupChannels(hub: TestRuntime, limits = { booking: 40, ex
   const bookingRooms = { STD: "1001", DLX: "1002", STE: "1003" };
   const expediaRooms = { STD: "201357986", DLX: "201357987", STE: "201357988" };
   const jsonRooms = { STD: "R-STD", DLX: "R-DLX", STE: "R-STE" };
-  const bookingFake = await startBookingComFake({ username: "bdc-user", password: "bdc-pass", hotelCode: "8080", rooms: Object.fromEntries(Object.values(bookingRooms).map((room) => [room, ["50001"]])), maxItems: limits.booking });
+  const bookingFake = await startBookingComFake({ clientId: "bdc-client", clientSecret: "bdc-secret", now: () => hub.clock.now(), hotelCode: "8080", rooms: Object.fromEntries(Object.values(bookingRooms).map((room) => [room, ["50001"]])), maxItems: limits.booking });
   const expediaFake = await startEqcFake({ username: "EQCtest", password: "eqc-pass", hotelCode: "12933870", rooms: Object.fromEntries(Object.values(expediaRooms).map((room) => [room, ["206651831A"]])), maxItems: limits.expedia });
   const jsonFake = await startJsonChannelFake({ apiKey: "tvl-key", hotelCode: "TVL-77", rooms: Object.fromEntries(Object.values(jsonRooms).map((room) => [room, ["RP-BAR"]])), maxItems: limits.json });
 
@@ -76,9 +76,16 @@ export async function setupChannels(hub: TestRuntime, limits = { booking: 40, ex
     name: "Booking.com",
     apiFormat: "opentravel_xml",
     baseUrl: bookingFake.url,
-    secrets: { username: "bdc-user", password: "bdc-pass" },
+    secrets: { username: "bdc-user", password: "bdc-pass", clientId: "bdc-client", clientSecret: "bdc-secret" },
     config: {
-      auth: { method: "basic" },
+      // Booking.com's token-based scheme, as the preset: client credentials exchanged for a JWT.
+      auth: { method: "token_exchange" },
+      tokenExchange: {
+        endpoint: { method: "POST", path: "/token-based-authentication/exchange", host: "auth", contentType: "application/json", body: { client_id: "{{secrets.clientId}}", client_secret: "{{secrets.clientSecret}}" } },
+        tokenPath: "jwt",
+        refreshBeforeSeconds: 120,
+      },
+      hosts: { auth: { production: bookingFake.url } },
       signature: BASIC_PUSH_SIGNATURE,
       version: "1.0",
       acknowledgeWith: "OTA_HotelResNotifRS",

@@ -1,11 +1,17 @@
-import { basicAuth, routes, startHttpFake, type FakeRequest, type FakeResponse, type HttpFake } from "../server.ts";
+import { createHmac, randomUUID } from "node:crypto";
+import { bearer, routes, startHttpFake, type FakeRequest, type FakeResponse, type HttpFake } from "../server.ts";
 import { attr, ChannelState, list, one, validRange, xml, xmlParser, type AcceptedMessage, type ChannelCell, type Node } from "./state.ts";
 
 /**
  * A Booking.com-style channel speaking OpenTravel 2003/05 over its OTA endpoints
  * (https://developers.booking.com/connectivity/docs — OTA_HotelAvailNotif,
  * OTA_HotelRateAmountNotif, OTA_HotelResNotif, OTA_HotelResModifyNotif), with
- * HTTP Basic auth. ARI requests are validated whole (hotel code, room and rate
+ * token-based auth (https://developers.booking.com/connectivity/docs/token-based-authentication):
+ * POST /token-based-authentication/exchange with JSON `{ client_id, client_secret }`
+ * answers `{ jwt, ruid }`, a JWT with `exp` one hour on; every API call needs
+ * `Authorization: Bearer <jwt>` and a missing, unknown or expired token gets 401
+ * (the docs' answer to failed authentication). The body of a refused exchange is
+ * not documented; this fake answers 401 with a JSON error. ARI requests are validated whole (hotel code, room and rate
  * codes, date ranges, the number of elements per request) and applied to the
  * channel's own per-date state; answers are `<Success/>` or `<Errors><Error
  * Type Code ShortText>`. New reservations wait on GET OTA_HotelResNotif and
@@ -33,6 +39,12 @@ export interface OtaBooking {
 
 export interface BookingComFake extends HttpFake {
   state: ChannelState;
+  /** Tokens issued by the exchange endpoint, and the refused exchanges. */
+  tokens: { issued: number; refused: number };
+  /** API calls refused for a missing, unknown or expired token. */
+  unauthorized(): number;
+  /** Revokes every token issued so far (the next call with one gets 401). */
+  revokeTokens(): void;
   /** Queues a reservation (new ones on the new queue, modified / cancelled on the modify queue). */
   addBooking(id: string, booking: OtaBooking): void;
   /**
@@ -49,15 +61,54 @@ type Change = AcceptedMessage["entries"][number];
 const answer = (root: string, body: Node, status = 200): FakeResponse => ({ status, text: xml(root, { "@_xmlns": NS, "@_TimeStamp": new Date().toISOString(), "@_Version": "1.0", ...body }), headers: { "content-type": "text/xml" } });
 const errors = (root: string, code: string, text: string): FakeResponse => answer(root, { Errors: { Error: { "@_Type": "3", "@_Code": code, "@_ShortText": text } } });
 
-export async function startBookingComFake(options: { username: string; password: string; hotelCode: string; rooms: Record<string, string[]>; maxItems: number }): Promise<BookingComFake> {
+export interface BookingComFakeOptions {
+  clientId: string;
+  clientSecret: string;
+  hotelCode: string;
+  rooms: Record<string, string[]>;
+  maxItems: number;
+  /** The fake's clock for token expiry (a test's ManualClock), else the wall clock. */
+  now?: () => number;
+  tokenTtlSeconds?: number;
+}
+
+const SIGNING_KEY = "booking-com-fake-signing-key";
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+export async function startBookingComFake(options: BookingComFakeOptions): Promise<BookingComFake> {
   const state = new ChannelState(options);
+  const now = options.now ?? Date.now;
+  const ttl = options.tokenTtlSeconds ?? 3600;
+  const live = new Map<string, number>();
+  const tokens = { issued: 0, refused: 0 };
+  let unauthorized = 0;
+  const exchange = (request: FakeRequest): FakeResponse => {
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(request.body) as Record<string, unknown>;
+    } catch {
+      // an unreadable body is refused below like wrong credentials
+    }
+    if (body.client_id !== options.clientId || body.client_secret !== options.clientSecret) {
+      tokens.refused += 1;
+      return { status: 401, json: { errors: [{ code: "unauthorized", message: "Invalid client credentials" }] } };
+    }
+    const iat = Math.floor(now() / 1000);
+    const head = `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: "connectivity-auth-proxy", iss: "urn://connectivity-modern-auth/v1", aud: "", iat, exp: iat + ttl, jti: randomUUID(), client_id: options.clientId, test: "true" })}`;
+    const jwt = `${head}.${createHmac("sha256", SIGNING_KEY).update(head).digest("base64url")}`;
+    live.set(jwt, (iat + ttl) * 1000);
+    tokens.issued += 1;
+    return { status: 200, json: { jwt, ruid: randomUUID() } };
+  };
   const authorized = (request: FakeRequest) => {
-    const credentials = basicAuth(request);
-    return credentials?.user === options.username && credentials.password === options.password;
+    const expires = live.get(bearer(request) ?? "");
+    const ok = expires !== undefined && expires > now();
+    if (!ok) unauthorized += 1;
+    return ok;
   };
   const guard = (request: FakeRequest, root: string): FakeResponse | undefined => {
     if (state.down) return { status: 503, text: "Service Temporarily Unavailable", headers: { "content-type": "text/plain" } };
-    if (!authorized(request)) return { status: 401, ...errors(root, "497", "Authorization failed") };
+    if (!authorized(request)) return { ...errors(root, "497", "Authorization failed"), status: 401 };
     return undefined;
   };
   const read = (request: FakeRequest, rootName: string): Node | string => {
@@ -206,6 +257,7 @@ export async function startBookingComFake(options: { username: string; password:
   const fake = await startHttpFake(
     routes(
       {
+        "POST /token-based-authentication/exchange": exchange,
         "POST /hotels/ota/OTA_HotelAvailNotif": availNotif,
         "POST /hotels/ota/OTA_HotelRateAmountNotif": rateNotif,
         "GET /hotels/ota/OTA_HotelResNotif": retrieve("new"),
@@ -219,6 +271,9 @@ export async function startBookingComFake(options: { username: string; password:
   return {
     ...fake,
     state,
+    tokens,
+    unauthorized: () => unauthorized,
+    revokeTokens: () => live.clear(),
     addBooking: (id, booking) => state.queue.push({ id, type: booking.status === "new" ? "new" : "modify", payload: booking as unknown as Record<string, unknown> }),
     push: async (url, id, booking, credentials) => {
       const body = xml("OTA_HotelResNotifRQ", { "@_xmlns": NS, "@_EchoToken": `push-${id}`, "@_TimeStamp": new Date().toISOString(), "@_Version": "1.0", HotelReservations: { HotelReservation: [reservationNode(id, booking)] } });

@@ -2,7 +2,8 @@ import * as Event from "../event/index.ts";
 import { blockedHost } from "../format/checks/address-guard.ts";
 import { otaEngines, type MappedItem, type OtaContext, type OtaEngine } from "../format/ota/index.ts";
 import { itemsPerMessage } from "../format/ota/common.ts";
-import { ConditionFailedError, type Item, type Ports } from "../port.ts";
+import { sendWithToken } from "../format/token-exchange.ts";
+import { ConditionFailedError, type HttpRequest, type Item, type Ports } from "../port.ts";
 import * as Provider from "../provider/index.ts";
 import type { Provider as ProviderRecord } from "../provider/record.ts";
 import * as Resilience from "../resilience/index.ts";
@@ -156,14 +157,9 @@ export function engineOf(provider: ProviderRecord): OtaEngine | undefined {
 
 /** The engine's context for one resilience attempt. */
 export async function contextFor(ports: Ports, provider: ProviderRecord, connection: Connection, attempt: Resilience.Attempt): Promise<OtaContext> {
-  return {
-    ports,
-    provider,
-    secrets: await Provider.secretsOf(ports, provider),
-    baseUrl: Provider.baseUrlOf(provider),
-    hotelCode: connection.hotelCode,
-    send: (request) => attempt.fetch(request, { throwOnError: false }),
-  };
+  const call = { ports, provider, secrets: await Provider.secretsOf(ports, provider), baseUrl: Provider.baseUrlOf(provider) };
+  const fetch = (request: HttpRequest) => attempt.fetch(request, { throwOnError: false });
+  return { ...call, hotelCode: connection.hotelCode, send: (request) => sendWithToken(call, request, fetch) };
 }
 
 /** Refuses a channel whose hosts are not public (unless the deployment allows private URLs). */

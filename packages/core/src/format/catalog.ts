@@ -24,7 +24,7 @@ export const formats = {
   direct_charge: { type: "payment", description: "Server-side charge of a token or card", secrets: [key("secretKey", "Secret key"), key("webhookSecret", "Webhook signing secret", true)] },
   e_wallet_redirect: { type: "payment", description: "E-wallet (GoPay, OVO, DANA, ShopeePay) charge with a deeplink or redirect", secrets: [key("serverKey", "Server / secret key"), key("webhookSecret", "Webhook secret / callback token", true)] },
   // OTA channels
-  opentravel_xml: { type: "ota", description: "OpenTravel 2003/05 XML messages", secrets: [key("username", "Username"), key("password", "Password")] },
+  opentravel_xml: { type: "ota", description: "OpenTravel 2003/05 XML messages", secrets: [key("username", "Username"), key("password", "Password"), key("clientId", "Client ID (token-based machine account)", true), key("clientSecret", "Client secret (token-based machine account)", true)] },
   eqc_xml: { type: "ota", description: "Expedia QuickConnect XML", secrets: [key("username", "Username"), key("password", "Password")] },
   json_rest_channel: { type: "ota", description: "Request-template driven JSON channel API", secrets: [key("apiKey", "API key"), key("webhookSecret", "Webhook secret (HMAC key or shared token of pushed bookings)", true)] },
   // messaging

@@ -10,7 +10,8 @@ import { formats, type FormatSpec } from "./catalog.ts";
  * both call {@link callEndpoint}; nothing vendor-specific lives here.
  *
  * Record conventions (as the presets write them):
- * - `config.auth = { method, header?, query? }` — how our calls authenticate.
+ * - `config.auth = { method, header?, query? }` — how our calls authenticate
+ *   (`token_exchange`: a token from `config.tokenExchange`, see ./token-exchange.ts).
  * - `config.credentials` — which secret goes where: `bearer: "apiKey"`,
  *   `header: { "x-api-key": "apiKey" }`, `query: { key: "apiKey" }`,
  *   `basicUsername` / `basicPassword` (a secret name, a `{{template}}`, or a literal
@@ -259,6 +260,9 @@ export function applyAuth(
       request.headers.set("authorization", basic(user, password));
       return;
     }
+    case "token_exchange":
+      // The token is fetched asynchronously and added when the request is sent (./token-exchange.ts).
+      return;
     default:
       throw new AuthConfigError(`auth method "${auth.method}" is not supported for HTTP calls yet`);
   }
@@ -344,7 +348,11 @@ export function buildRequest(context: CallContext, endpoint: Endpoint, options: 
 
 /** Calls one of the record's endpoints through the Http port. */
 export async function callEndpoint(context: CallContext, endpoint: Endpoint, options: CallOptions = {}): Promise<HttpResponse> {
-  return context.ports.http.fetch(buildRequest(context, endpoint, options));
+  const request = buildRequest(context, endpoint, options);
+  if (authOf(context.provider, options.auth).method !== "token_exchange") return context.ports.http.fetch(request);
+  // Imported here: token-exchange.ts builds its own requests with this module.
+  const { sendWithToken } = await import("./token-exchange.ts");
+  return sendWithToken(context, request, (next) => context.ports.http.fetch(next));
 }
 
 /** The response body as JSON, or undefined. */

@@ -12,6 +12,8 @@ export const AuthMethod = z.enum([
   "request_signing",
   "smtp_login",
   "aws_sigv4",
+  /** Credentials traded for a short-lived token at `config.tokenExchange` (../format/token-exchange.ts). */
+  "token_exchange",
   "none",
 ]);
 

@@ -55,23 +55,29 @@ export const webhooks: Bench = async () => {
   await bare.stop();
 
   const hub = await startHub({ SAMBUNG_OWNER_EMAIL: OWNER.email, SAMBUNG_OWNER_PASSWORD: OWNER.password });
-  const authorization = `Bearer ${await signIn(hub.url)}`;
-  const created = await call<{ slug: string }>(
-    hub.url,
-    "POST",
-    "/api/admin/providers",
-    { type: "payment", name: "Bench Midtrans", slug: "bench-midtrans", presetId: "midtrans-core-qris", apiFormat: "qris_dynamic", secrets: { serverKey: SERVER_KEY } },
-    { authorization },
-  );
-  if (created.status !== 201) throw new Error(`bench provider not created: ${created.status} ${JSON.stringify(created.body)}`);
-  const url = `${hub.url}/webhook/payment/${created.body.slug}`;
+  let measured;
+  try {
+    const authorization = `Bearer ${await signIn(hub.url)}`;
+    const created = await call<{ slug: string }>(
+      hub.url,
+      "POST",
+      "/api/admin/providers",
+      { type: "payment", name: "Bench Midtrans", slug: "bench-midtrans", presetId: "midtrans-core-qris", apiFormat: "qris_dynamic", secrets: { serverKey: SERVER_KEY } },
+      { authorization },
+    );
+    if (created.status !== 201) throw new Error(`bench provider not created: ${created.status} ${JSON.stringify(created.body)}`);
+    const url = `${hub.url}/webhook/payment/${created.body.slug}`;
 
-  await load({ url, seconds: 1, connections: 8, next: notifications("warm") });
-  const hubMax = await load({ url, seconds: SECONDS, connections: 32, next: notifications("max") });
-  const hubAtRate = await load({ url, seconds: SECONDS, connections: 16, rate: LATENCY_RATE, next: notifications("rate") });
-  // A duplicate is answered 200 too: check that every request was stored as its own accepted webhook.
-  const stored = await call<{ items: { status: string }[] }>(hub.url, "GET", "/api/admin/webhooks/inbound?status=duplicate&limit=10", undefined, { authorization });
-  await hub.stop();
+    await load({ url, seconds: 1, connections: 8, next: notifications("warm") });
+    const hubMax = await load({ url, seconds: SECONDS, connections: 32, next: notifications("max") });
+    const hubAtRate = await load({ url, seconds: SECONDS, connections: 16, rate: LATENCY_RATE, next: notifications("rate") });
+    // A duplicate is answered 200 too: check that every request was stored as its own accepted webhook.
+    const stored = await call<{ items: { status: string }[] }>(hub.url, "GET", "/api/admin/webhooks/inbound?status=duplicate&limit=10", undefined, { authorization });
+    measured = { hubMax, hubAtRate, stored };
+  } finally {
+    await hub.stop();
+  }
+  const { hubMax, hubAtRate, stored } = measured;
 
   const ratio = hubMax.rps / bareMax.rps;
   const errors = hubMax.errors + hubMax.non2xx + hubAtRate.errors + hubAtRate.non2xx + stored.body.items.length;

@@ -3,7 +3,7 @@ import { InvalidInputError } from "../error.ts";
 import * as Event from "../event/index.ts";
 import { InvalidWebhookError, type GatewayStatus } from "../format/payment/engine.ts";
 import { paymentEngines } from "../format/payment/index.ts";
-import { ConditionFailedError, type Ports } from "../port.ts";
+import { ConditionFailedError, type Item, type Ports } from "../port.ts";
 import * as Payment from "../payment/index.ts";
 import { sendTo } from "../payment/gateway.ts";
 import { PaymentFormat } from "../payment/model.ts";
@@ -78,10 +78,15 @@ export async function receive(
     attempts: 0,
   };
   const ttl = Math.floor(ports.clock.now() / 1000) + RETENTION_SECONDS;
-  let item = await ports.store.put({ pk: inboundPk(provider.tenantId), sk: id, ttl, data: record });
+  // Checking the signature and reading the body need no I/O, so the request is stored
+  // once, with its outcome, before it is answered: a crash before that write leaves the
+  // provider without an answer, and it sends again. Only a duplicate costs a second write.
+  let item: Item | undefined;
   const update = async (change: Partial<InboundWebhook>) => {
     record = { ...record, ...change };
-    item = await ports.store.put({ ...item, data: record }, { ifVersion: item.version });
+    item = item
+      ? await ports.store.put({ ...item, data: record }, { ifVersion: item.version })
+      : await ports.store.put({ pk: inboundPk(provider.tenantId), sk: id, ttl, data: record });
   };
 
   const signature = (provider.config.signature ?? {}) as { method?: string; params?: Record<string, unknown> };
@@ -123,6 +128,8 @@ export async function receive(
   }
 
   const eventId = verified.eventId ?? normalized.eventId;
+  // Stored before the claim: the claim's event sends the worker to this record.
+  await update({ status: "accepted", eventId, normalized });
   try {
     await ports.store.put(
       {
@@ -136,10 +143,9 @@ export async function receive(
     );
   } catch (error) {
     if (!(error instanceof ConditionFailedError)) throw error;
-    await update({ status: "duplicate", eventId, normalized });
+    await update({ status: "duplicate" });
     return answer(200, id, { duplicate: true });
   }
-  await update({ status: "accepted", eventId, normalized });
   return answer(200, id);
 }
 

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countByKind, datesFrom, DAY_MS, differences, isoDay, minimalMessages, Model, openAll, putAri, RATE, ROOMS, setupChannels, type AriUpdate, type ChannelSetup } from "../support/channels.ts";
+import { describe, expect, it } from "vitest";
+import { countByKind, datesFrom, DAY_MS, differences, isoDay, minimalMessages, Model, openAll, putAri, RATE, ROOMS, type AriUpdate, useChannelsHub } from "../support/channels.ts";
 import { prng } from "../support/prng.ts";
-import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
 
 /** 1,000 updates: the whole year set once per room and rate, then 994 changes of every kind over random spans. */
@@ -34,21 +33,11 @@ function updatesFor(startMs: number, count: number, seed = 20260101): AriUpdate[
 }
 
 describe("ARI: PMS to channels", () => {
-  let hub: TestRuntime;
-  let setup: ChannelSetup;
-
-  beforeAll(async () => {
-    // Workers start after the burst, so the test can see the burst collapse into one job.
-    hub = await startTestRuntime({ allowPrivateUrls: true, workers: false });
-    setup = await setupChannels(hub);
-  }, 30_000);
-
-  afterAll(async () => {
-    await hub?.close();
-    await setup?.close();
-  });
+  // Workers start after the burst, so the test can see the burst collapse into one job.
+  const running = useChannelsHub({ workers: false });
 
   it("1,000 updates for 3 room types over 365 days reach each channel as the minimal set of messages, and each channel ends equal to the PMS", async () => {
+    const { hub, setup } = running;
     const startMs = Math.floor(hub.clock.now() / DAY_MS) * DAY_MS;
     const dates = datesFrom(startMs, 365);
     const updates = updatesFor(startMs, 1000);
@@ -92,6 +81,7 @@ describe("ARI: PMS to channels", () => {
   }, 30_000);
 
   it("refuses updates that do not fit the property's setup, naming each problem", async () => {
+    const { hub, setup } = running;
     const today = isoDay(hub.clock.now());
     const { status, body } = await putAri(hub, setup.apiKey, setup.locationId, [
       { roomType: "VILLA", from: today, to: today, available: 1 },

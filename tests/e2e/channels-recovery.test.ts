@@ -1,23 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ariSender, datesFrom, DAY_MS, differences, isoDay, Model, openAll, RATE, setupChannels, waitInStep, type ChannelSetup } from "../support/channels.ts";
-import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
+import { describe, expect, it } from "vitest";
+import { ariSender, datesFrom, DAY_MS, differences, isoDay, Model, openAll, RATE, useChannelsHub, waitInStep } from "../support/channels.ts";
 import { waitFor } from "../support/wait.ts";
 
 describe("ARI: a channel that was down", () => {
-  let hub: TestRuntime;
-  let setup: ChannelSetup;
-
-  beforeAll(async () => {
-    hub = await startTestRuntime({ allowPrivateUrls: true });
-    setup = await setupChannels(hub);
-  }, 30_000);
-
-  afterAll(async () => {
-    await hub?.close();
-    await setup?.close();
-  });
+  const running = useChannelsHub();
 
   it("gets the latest state when it comes back after an hour, not the history it missed", async () => {
+    const { hub, setup } = running;
     const startMs = Math.floor(hub.clock.now() / DAY_MS) * DAY_MS;
     const dates = datesFrom(startMs, 60);
     const day = (offset: number) => isoDay(startMs + offset * DAY_MS);

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ariSender, datesFrom, DAY_MS, isoDay, Model, openAll, setupChannels, waitInStep, type ChannelSetup } from "../support/channels.ts";
-import { startTestRuntime, type TestRuntime } from "../support/runtime.ts";
+import { describe, expect, it } from "vitest";
+import { ariSender, datesFrom, DAY_MS, isoDay, Model, openAll, useChannelsHub, waitInStep } from "../support/channels.ts";
 import { waitFor } from "../support/wait.ts";
 
 /**
@@ -9,20 +8,10 @@ import { waitFor } from "../support/wait.ts";
  * call carries; the fake refuses Basic credentials and expired tokens.
  */
 describe("OTA channels: token exchange (Booking.com)", () => {
-  let hub: TestRuntime;
-  let setup: ChannelSetup;
-
-  beforeAll(async () => {
-    hub = await startTestRuntime({ allowPrivateUrls: true });
-    setup = await setupChannels(hub);
-  }, 30_000);
-
-  afterAll(async () => {
-    await hub?.close();
-    await setup?.close();
-  });
+  const running = useChannelsHub();
 
   it("fetches one token for many pushes, renews it before expiry, refreshes once on a 401, and logs refused credentials clearly", async () => {
+    const { hub, setup } = running;
     const fake = setup.booking.fake;
     const startMs = Math.floor(hub.clock.now() / DAY_MS) * DAY_MS;
     const dates = datesFrom(startMs, 20);

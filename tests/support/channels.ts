@@ -3,7 +3,9 @@ import { startEqcFake, type EqcFake } from "../fakes/ota/expedia-eqc.ts";
 import { startJsonChannelFake, type JsonChannelFake } from "../fakes/ota/json-channel.ts";
 import type { ChannelCell, ChannelState } from "../fakes/ota/state.ts";
 import { ownerApi, type Api } from "./outbound.ts";
-import { call, type TestRuntime } from "./runtime.ts";
+import { afterAll, beforeAll } from "vitest";
+import type { RuntimeOptions } from "@sambung/functions/local/runtime";
+import { call, startTestRuntime, type TestRuntime } from "./runtime.ts";
 import { waitFor } from "./wait.ts";
 
 /**
@@ -342,4 +344,34 @@ export function countByKind(state: ChannelState, since = 0): Record<string, numb
   const counts: Record<string, number> = {};
   for (const message of state.acceptedSince(since)) counts[message.kind] = (counts[message.kind] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * A hub with the three simulated channels mapped, started before the file's tests and
+ * closed after them: `const running = useChannelsHub()`, then `const { hub, setup } = running`
+ * inside a test.
+ */
+export function useChannelsHub(options: Partial<RuntimeOptions> = {}): { readonly hub: TestRuntime; readonly setup: ChannelSetup } {
+  let hub: TestRuntime | undefined;
+  let setup: ChannelSetup | undefined;
+  beforeAll(async () => {
+    hub = await startTestRuntime({ allowPrivateUrls: true, ...options });
+    setup = await setupChannels(hub);
+  }, 30_000);
+  afterAll(async () => {
+    await hub?.close();
+    await setup?.close();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the channels hub starts in beforeAll");
+    return value;
+  };
+  return {
+    get hub() {
+      return started(hub);
+    },
+    get setup() {
+      return started(setup);
+    },
+  };
 }

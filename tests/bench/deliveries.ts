@@ -156,6 +156,10 @@ export const deliveries: Bench = async () => {
     const unsubscribe = async (ids: string[]) => {
       for (const id of ids) await admin("DELETE", `/api/admin/subscriptions/${id}`);
     };
+    // The deliver worker runs apart from the API (its own thread here, its own Lambda on
+    // AWS) and sees subscription changes within a second (outbound/subscriptions.ts):
+    // events published sooner fan out to the set before the change.
+    const propagated = () => new Promise((resolve) => setTimeout(resolve, 1100));
     const url = `${hub.url}/api/v1/events`;
 
     const arrivalsOf = (run: string) => sink.arrivals.filter((arrival) => arrival.run === run);
@@ -190,6 +194,7 @@ export const deliveries: Bench = async () => {
 
     // Warm-up: JIT, SQLite pages, keep-alive connections on both sides.
     let subs = await subscribe(1);
+    await propagated();
     await openLoop(url, keys, "warmup", 2, 300);
     await drained(sink, "warmup", 600, 10_000);
 
@@ -201,6 +206,7 @@ export const deliveries: Bench = async () => {
     // Fan-out 4: the same 1,000 deliveries/s from a quarter of the publishes.
     await unsubscribe(subs);
     subs = await subscribe(4);
+    await propagated();
     const four = await fixed("fixed4", 4, LATENCY_EVENTS_PER_SECOND / 4);
     const max4 = await max("max4", 4, 16);
     await unsubscribe(subs);

@@ -17,6 +17,9 @@ export const OWNER = { email: "owner@example.com", password: "correct horse batt
 
 export interface TestRuntime extends Runtime {
   clock: ManualClock;
+  /** In-process, so a test can tick and drive them. */
+  cron: NonNullable<Runtime["cron"]>;
+  pollers: NonNullable<Runtime["pollers"]>;
   dataDir: string;
   /** The first owner's session token (owner of the first tenant, and superadmin). */
   token: string;
@@ -30,9 +33,13 @@ export async function startTestRuntime(options: Partial<RuntimeOptions> = {}): P
   const dir = tempDir();
   const clock = new ManualClock(Date.now());
   const runtime = await startRuntime({ dataDir: dir.path, port: 0, clock, owner: OWNER, ...options });
+  const { cron, pollers } = runtime;
+  if (!cron || !pollers) throw new Error("a test runtime keeps its background work in this thread");
   const token = await signIn(runtime.url);
   return {
     ...runtime,
+    cron,
+    pollers,
     clock,
     dataDir: dir.path,
     token,

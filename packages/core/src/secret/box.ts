@@ -37,10 +37,12 @@ export async function seal(ports: Ports, values: Record<string, string>, context
   };
 }
 
+const SecretValues = z.record(z.string(), z.string());
+
 /** Opens a box; every value is registered with the log redactor before anyone can print it. */
 export async function open(ports: Ports, box: SecretBox): Promise<Record<string, string>> {
   const plaintext = await ports.keyring.open(box.sealed as Sealed, box.context);
-  const values = z.record(z.string(), z.string()).parse(JSON.parse(plaintext));
+  const values = SecretValues.parse(JSON.parse(plaintext));
   for (const value of Object.values(values)) registerSecretValue(value);
   return values;
 }

@@ -1,12 +1,14 @@
+import { z } from "zod";
 import { queueNames } from "../event/queues.ts";
 import type { Ports, QueueStats } from "../port.ts";
 
-export interface WorkerState {
-  running: boolean;
-  processed: number;
-  failed: number;
-  lastRunAt?: string;
-}
+export const WorkerState = z.object({
+  running: z.boolean(),
+  processed: z.number().int(),
+  failed: z.number().int(),
+  lastRunAt: z.string().optional(),
+});
+export type WorkerState = z.infer<typeof WorkerState>;
 
 export interface SystemHealth {
   status: "ok" | "degraded";

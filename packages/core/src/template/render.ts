@@ -20,7 +20,20 @@ const TYPE_WORDS: Record<ParamType, string> = {
   phone: "a phone number",
 };
 
+/** Built once per kind and length: a zod schema compiles itself on first use, too dear for every parameter of every message. */
+const valueSchemas = new Map<string, z.ZodType<string | number>>();
+
 function valueSchema(param: ParamSpec): z.ZodType<string | number> {
+  const key = `${param.type}:${param.maxLength ?? 1000}`;
+  let schema = valueSchemas.get(key);
+  if (!schema) {
+    schema = buildValueSchema(param);
+    valueSchemas.set(key, schema);
+  }
+  return schema;
+}
+
+function buildValueSchema(param: ParamSpec): z.ZodType<string | number> {
   const max = param.maxLength ?? 1000;
   switch (param.type) {
     case "number":

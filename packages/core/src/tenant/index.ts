@@ -14,6 +14,10 @@ export { consumeApiKeyBudget } from "./rate-limit.ts";
 
 const iso = (ports: Ports) => new Date(ports.clock.now()).toISOString();
 
+/** Lookup items: an e-mail address or an API key's hash pointing at the record. */
+const UserLookup = z.object({ tenantId: z.string(), userId: z.string() });
+const ApiKeyLookup = z.object({ tenantId: z.string(), keyId: z.string() });
+
 // ------------------------------------------------------------------ tenants and locations
 
 export const CreateTenant = z.object({
@@ -134,7 +138,7 @@ const BAD_LOGIN = "that e-mail and password do not match an account";
 export async function login(ports: Ports, input: z.input<typeof Login>): Promise<{ token: string; expiresIn: number; user: User }> {
   const { email, password } = Login.parse(input);
   const lookup = await ports.store.get(emailPk(email), LOOKUP_SK);
-  const ref = lookup ? z.object({ tenantId: z.string(), userId: z.string() }).parse(lookup.data) : undefined;
+  const ref = lookup ? UserLookup.parse(lookup.data) : undefined;
   const item = ref ? await ports.store.get(tenantPk(ref.tenantId), userSk(ref.userId)) : undefined;
   if (!item) {
     // Spend the same time as a real check, so response time does not reveal which e-mails exist.
@@ -277,7 +281,7 @@ export async function authenticate(ports: Ports, authorization: string | undefin
   if (!token) throw new UnauthorizedError();
   if (token.startsWith("sk_")) {
     const lookup = await ports.store.get(apiKeyHashPk(sha256(token)), LOOKUP_SK);
-    const ref = lookup ? z.object({ tenantId: z.string(), keyId: z.string() }).parse(lookup.data) : undefined;
+    const ref = lookup ? ApiKeyLookup.parse(lookup.data) : undefined;
     const item = ref ? await ports.store.get(tenantPk(ref.tenantId), apiKeySk(ref.keyId)) : undefined;
     const key = item ? ApiKey.parse(item.data) : undefined;
     if (!key) throw new UnauthorizedError("that API key is not valid");

@@ -6,7 +6,7 @@ import { startRuntime } from "./runtime.ts";
 /** `npm start`: the hub on its embedded default, until SIGINT / SIGTERM. */
 async function main(): Promise<void> {
   const config = readConfig();
-  const runtime = await startRuntime(config);
+  const runtime = await startRuntime({ ...config, thread: true });
   console.log(`Sambung ${version} listening on ${runtime.url} (data in ${config.dataDir})`);
   if (runtime.setupUrl) console.log(`No owner yet: open ${runtime.setupUrl} to create one (the link works once).`);
 

@@ -1,26 +1,25 @@
 import { createLocalPorts, type LocalPorts } from "@sambung/core/adapters/local/index";
 import { systemClock } from "@sambung/core/adapters/clock";
-import { queues, type QueueName } from "@sambung/core/event/queues";
+import type { QueueName } from "@sambung/core/event/queues";
 import type { Clock } from "@sambung/core/port";
 import * as Telemetry from "@sambung/core/telemetry/index";
 import * as Tenant from "@sambung/core/tenant/index";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { cronJobs } from "../cron/table.ts";
 import { logger } from "../log.ts";
 import type { HttpHandler } from "../middleware/http.ts";
 import type { StreamingHttpHandler } from "../middleware/http-stream.ts";
-import type { WorkerHandler } from "../middleware/worker.ts";
 import { usePorts } from "../ports.ts";
 import { routeKey, routes, type Route } from "../routes.ts";
 import { reportWorkersWith } from "../runtime-status.ts";
-import { workers } from "../workers/table.ts";
 import { BodyTooLargeError, readRequestBody, toApiGatewayEvent, writeJson, writeResult } from "./api-gateway.ts";
 import type { LocalConfig } from "./config.ts";
-import { CronTimer } from "./cron-timer.ts";
+import { startBackground, type Background } from "./background.ts";
+import { startBackgroundThread, type BackgroundThread } from "./background-host.ts";
+import type { CronTimer } from "./cron-timer.ts";
 import { loadHandler } from "./handlers.ts";
 import { lambdaContext } from "./lambda-context.ts";
-import { QueuePoller } from "./pollers.ts";
+import type { QueuePoller } from "./pollers.ts";
 import { responseSink } from "./response-sink.ts";
 import { Router } from "./router.ts";
 import { createStaticServer, isWebRequest } from "./static.ts";
@@ -33,6 +32,13 @@ export interface RuntimeOptions extends Pick<LocalConfig, "dataDir"> {
   clock?: Clock;
   /** Leave the workers off (a test that wants messages to stay on their queue). */
   workers?: boolean;
+  /**
+   * Run the outbox, pollers and cron in a worker thread with its own database
+   * connection (what `npm start` does), so workers use the second core instead of
+   * the request loop. Off by default: a test that moves a manual clock or drives
+   * the pollers needs them in this thread.
+   */
+  thread?: boolean;
   /** First owner for an empty data directory (SAMBUNG_OWNER_EMAIL / SAMBUNG_OWNER_PASSWORD). */
   owner?: { email?: string; password?: string };
   /** The admin SPA's build output served at every GET the API does not own (default packages/web/dist). */
@@ -44,20 +50,20 @@ export interface Runtime {
   /** On a fresh data directory without owner credentials: the one-time link that creates the owner. */
   setupUrl?: string;
   ports: LocalPorts;
-  cron: CronTimer;
-  pollers: Map<QueueName, QueuePoller>;
+  /** In this thread only (not with `thread`): the cron timer and pollers, for tests that drive them. */
+  cron?: CronTimer;
+  pollers?: Map<QueueName, QueuePoller>;
   /** Stops taking requests, drains in-flight work, closes the database. */
   stop(): Promise<void>;
 }
 
-/** How often the outbox is checked even when no write signalled it (a safety net, not the main path). */
-const OUTBOX_SWEEP_MS = 1000;
 /** How long shutdown waits for open requests before closing their connections. */
 const DRAIN_GRACE_MS = 10_000;
 
 /**
  * The whole hub in one process: the HTTP API from the route table, the outbox
- * dispatcher, a poller per queue calling its SQS worker, and the cron timer.
+ * dispatcher, a poller per queue calling its SQS worker, and the cron timer
+ * (the last three in a worker thread with `thread`).
  */
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
@@ -76,42 +82,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Routes with a streaming handler are served by it here: this runtime can stream, API Gateway cannot.
   const streamers = new Map<string, StreamingHttpHandler>();
   for (const route of routes as readonly Route[]) if (route.stream) streamers.set(routeKey(route), await loadHandler<StreamingHttpHandler>(route.stream));
-
-  const pollers = new Map<QueueName, QueuePoller>();
-  for (const name of Object.keys(workers) as QueueName[]) {
-    const handler = await loadHandler<WorkerHandler>(workers[name].handler);
-    pollers.set(name, new QueuePoller(name, queues[name], ports.queue, ports.database, clock, handler));
-  }
-  reportWorkersWith(() => Object.fromEntries([...pollers].map(([name, poller]) => [name, { ...poller.state }])));
-
-  // Outbox: drain as soon as a write signals, coalescing bursts into one pass; a
-  // signal that arrives during a pass asks for one more, so no entry waits for the sweep.
-  let draining = false;
-  let again = false;
-  const drain = () => {
-    if (draining) {
-      again = true;
-      return;
-    }
-    draining = true;
-    setImmediate(() => {
-      ports.dispatcher
-        .drain()
-        .catch((error: unknown) => {
-          logger.error("outbox dispatch failed; it will be tried again", { error: error as Error });
-          return 0;
-        })
-        .then((moved) => {
-          draining = false;
-          const more = again || moved > 0;
-          again = false;
-          if (more) drain();
-        });
-    });
-  };
-  ports.database.signals.on("outbox", drain);
-  const sweep = setInterval(drain, OUTBOX_SWEEP_MS);
-  drain();
 
   const serveWeb = createStaticServer(options.webDir);
   const inFlight = new Set<Promise<void>>();
@@ -173,10 +143,20 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
-  const workersOn = options.workers ?? true;
-  if (workersOn) for (const poller of pollers.values()) poller.start();
-  const cron = new CronTimer(cronJobs, clock);
-  if (workersOn) cron.start();
+  const url = `http://${host}:${address.port}`;
+  // Webhook URLs handed to gateways (per-request notification URLs) must be absolute.
+  ports.config.publicUrl ??= url;
+
+  let background: Background | undefined;
+  let thread: BackgroundThread | undefined;
+  if (options.thread) {
+    if (options.clock) throw new Error("the background thread runs on the system clock; leave `thread` off to move a clock by hand");
+    thread = await startBackgroundThread(ports, { dataDir: options.dataDir, allowPrivateUrls: ports.config.allowPrivateUrls, publicUrl: ports.config.publicUrl });
+    reportWorkersWith(thread.states);
+  } else {
+    background = await startBackground(ports, clock, { run: options.workers ?? true });
+    reportWorkersWith(background.states);
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -187,10 +167,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await Promise.all(inFlight);
       await closed;
       clearTimeout(grace);
-      await Promise.all([...pollers.values()].map((poller) => poller.stop()));
-      await cron.stop();
-      clearInterval(sweep);
-      ports.database.signals.off("outbox", drain);
+      await background?.stop();
+      await thread?.stop();
       // Buffered provider-call telemetry (rollup deltas, call-log items) before the database closes.
       await Telemetry.flush(ports).catch((error: unknown) => logger.warn("telemetry flush at shutdown failed", { error: error as Error }));
       await ports.dispatcher.drain();
@@ -199,9 +177,6 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     return stopping;
   };
 
-  const url = `http://${host}:${address.port}`;
-  // Webhook URLs handed to gateways (per-request notification URLs) must be absolute.
-  ports.config.publicUrl ??= url;
   const setupUrl = boot.kind === "setup" ? `${url}/setup#token=${boot.token}` : undefined;
-  return { url, setupUrl, ports, cron, pollers, stop };
+  return { url, setupUrl, ports, cron: background?.cron, pollers: background?.pollers, stop };
 }

@@ -32,7 +32,7 @@ export class LocalBus implements Bus {
     for (const raw of envelopes) {
       try {
         const envelope = Envelope.parse(raw);
-        const targets = this.database.transaction(() => this.routeWithin(envelope));
+        const targets = await this.database.grouped(() => this.routeWithin(envelope));
         for (const target of targets) touched.add(target);
       } catch (error) {
         failed.push({ envelope: raw, reason: error instanceof Error ? error.message : String(error) });

@@ -4,10 +4,20 @@ import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { Checkpointer } from "./checkpointer.ts";
 
+/** How long a write waits for another connection's transaction before it fails. */
+const BUSY_TIMEOUT_MS = 5000;
+
+function isBusy(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "errcode" in error && (Number(error.errcode) & 0xff) === 5;
+}
+
 /**
  * The embedded database behind the local Store, Queue and outbox. One SQLite file
- * in WAL mode; every adapter call is synchronous underneath, so a multi-statement
- * change inside `transaction` is atomic without locks of our own.
+ * in WAL mode; every write goes through `grouped`, whose function runs synchronously
+ * inside a write transaction, so a multi-statement change is atomic without locks
+ * of our own. Two connections may share the file (the runtime's request thread and
+ * its background thread): WAL lets their reads run side by side, and a group commit
+ * that finds the other one writing waits for it without stopping its event loop.
  */
 export class LocalDatabase {
   readonly db: DatabaseSync;
@@ -17,12 +27,16 @@ export class LocalDatabase {
   readonly path: string;
   private readonly checkpointer: Checkpointer | undefined;
 
-  constructor(path: string) {
+  /**
+   * `checkpointer: false` for a second connection to a file whose first connection
+   * already runs one (the local runtime's background thread).
+   */
+  constructor(path: string, options: { checkpointer?: boolean } = {}) {
     this.path = path;
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
     this.db.exec(`
-      PRAGMA busy_timeout = 5000;
+      PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
       PRAGMA wal_autocheckpoint = ${path === ":memory:" ? 1000 : 0};
@@ -46,7 +60,7 @@ export class LocalDatabase {
       CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, dead_at, visible_at);
       CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL;
     `);
-    this.checkpointer = path === ":memory:" ? undefined : new Checkpointer(path);
+    this.checkpointer = path === ":memory:" || options.checkpointer === false ? undefined : new Checkpointer(path);
   }
 
   private readonly statements = new Map<string, StatementSync>();
@@ -59,19 +73,6 @@ export class LocalDatabase {
       this.statements.set(sql, statement);
     }
     return statement;
-  }
-
-  /** Runs `fn` in one write transaction (BEGIN IMMEDIATE): all or nothing. */
-  transaction<T>(fn: () => T): T {
-    this.stmt("BEGIN IMMEDIATE").run();
-    try {
-      const result = fn();
-      this.stmt("COMMIT").run();
-      return result;
-    } catch (error) {
-      this.stmt("ROLLBACK").run();
-      throw error;
-    }
   }
 
   private pending: { run: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
@@ -94,29 +95,60 @@ export class LocalDatabase {
     });
   }
 
-  private flush(): void {
+  /** When a group commit first found another connection writing; undefined while it is not waiting. */
+  private busySince: number | undefined;
+
+  /**
+   * BEGIN IMMEDIATE without SQLite's busy wait: false when another connection (the
+   * runtime's other thread) holds the write lock. The busy handler sleeps at least
+   * a millisecond per try with the whole event loop stopped; a retry on the next
+   * turn keeps reading requests instead, and they join the same batch.
+   */
+  private tryBegin(): boolean {
+    this.stmt("PRAGMA busy_timeout = 0").run();
+    try {
+      this.stmt("BEGIN IMMEDIATE").run();
+      return true;
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      return false;
+    } finally {
+      this.stmt(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`).run();
+    }
+  }
+
+  private flush(blocking = false): void {
     this.flushScheduled = false;
+    if (this.pending.length === 0) return;
+    const waited = this.busySince === undefined ? 0 : Date.now() - this.busySince;
+    if (blocking || waited > BUSY_TIMEOUT_MS) this.stmt("BEGIN IMMEDIATE").run();
+    else if (!this.tryBegin()) {
+      this.busySince ??= Date.now();
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+      return;
+    }
+    this.busySince = undefined;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
-      this.transaction(() => {
-        const savepoint = this.stmt("SAVEPOINT op");
-        const release = this.stmt("RELEASE op");
-        for (const op of batch) {
-          savepoint.run();
-          try {
-            outcomes.push({ ok: true, value: op.run() });
-            release.run();
-          } catch (error) {
-            this.stmt("ROLLBACK TO op").run();
-            release.run();
-            outcomes.push({ ok: false, error });
-          }
+      const savepoint = this.stmt("SAVEPOINT op");
+      const release = this.stmt("RELEASE op");
+      for (const op of batch) {
+        savepoint.run();
+        try {
+          outcomes.push({ ok: true, value: op.run() });
+          release.run();
+        } catch (error) {
+          this.stmt("ROLLBACK TO op").run();
+          release.run();
+          outcomes.push({ ok: false, error });
         }
-      });
+      }
+      this.stmt("COMMIT").run();
     } catch (error) {
+      this.stmt("ROLLBACK").run();
       for (const op of batch) op.reject(error);
       return;
     }
@@ -128,7 +160,7 @@ export class LocalDatabase {
   }
 
   close(): void {
-    this.flush();
+    this.flush(true);
     this.checkpointer?.stop();
     if (this.db.isOpen) this.db.close();
   }

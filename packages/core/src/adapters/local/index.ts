@@ -42,8 +42,9 @@ export function createLocalPorts(
   dataDir: string,
   clock: Clock = systemClock,
   config: Partial<PlatformConfig> = {},
+  options: { checkpointer?: boolean } = {},
 ): LocalPorts {
-  const database = new LocalDatabase(join(dataDir, "sambung.db"));
+  const database = new LocalDatabase(join(dataDir, "sambung.db"), options);
   const store = new SqliteStore(database, clock);
   const queue = new SqliteQueue(database, clock, queueConfigs());
   const bus = new LocalBus(database, queue);

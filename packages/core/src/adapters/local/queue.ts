@@ -69,7 +69,7 @@ export class SqliteQueue implements Queue {
 
   async send(queue: string, messages: OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    this.database.transaction(() => this.sendWithin(queue, messages));
+    await this.database.grouped(() => this.sendWithin(queue, messages));
     this.announce(queue);
   }
 
@@ -103,7 +103,7 @@ export class SqliteQueue implements Queue {
 
   async ack(queue: string, receiptHandle: string): Promise<void> {
     this.config(queue);
-    this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?").run(queue, receiptHandle);
+    await this.database.grouped(() => this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?").run(queue, receiptHandle));
   }
 
   /** Deletes a batch of handled messages in one write (what DeleteMessageBatch is to SQS). */
@@ -118,9 +118,10 @@ export class SqliteQueue implements Queue {
 
   async release(queue: string, receiptHandle: string, seconds: number): Promise<void> {
     this.config(queue);
-    this.database
-      .stmt("UPDATE messages SET receipt = NULL, visible_at = ? WHERE queue = ? AND receipt = ?")
-      .run(this.clock.now() + Math.max(0, seconds) * 1000, queue, receiptHandle);
+    const visibleAt = this.clock.now() + Math.max(0, seconds) * 1000;
+    await this.database.grouped(() =>
+      this.database.stmt("UPDATE messages SET receipt = NULL, visible_at = ? WHERE queue = ? AND receipt = ?").run(visibleAt, queue, receiptHandle),
+    );
   }
 
   async stats(queue: string): Promise<QueueStats> {
@@ -164,7 +165,7 @@ export class SqliteQueue implements Queue {
   async redrive(queue: string, options: { ids?: string[]; max?: number } = {}): Promise<number> {
     this.config(queue);
     const now = this.clock.now();
-    const moved = this.database.transaction(() => {
+    const moved = await this.database.grouped(() => {
       const rows = this.database
         .stmt("SELECT seq, id FROM messages WHERE queue = ? AND dead_at IS NOT NULL ORDER BY dead_at, seq")
         .all(queue) as unknown as Pick<MessageRow, "seq" | "id">[];

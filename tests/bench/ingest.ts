@@ -1,9 +1,18 @@
 import { OWNER, signIn } from "../support/runtime.ts";
-import { describeLoad, load } from "./load.ts";
+import { describeLoad, load, type LoadResult } from "./load.ts";
 import type { Bench } from "./report.ts";
 import { startBareServer, startHub } from "./servers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = 4;
+
+/** The round with the median throughput. */
+function median(rounds: LoadResult[]): LoadResult {
+  const sorted = [...rounds].sort((a, b) => a.rps - b.rps);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (!middle) throw new Error("no rounds measured");
+  return middle;
+}
 
 /**
  * Issue #2: a trivial POST through the full handler path of the local runtime
@@ -13,22 +22,34 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 export const ingest: Bench = async () => {
   const body = JSON.stringify({ note: "bench" });
   const bare = await startBareServer();
-  const bareMax = await load({ url: `${bare.url}/`, body, seconds: SECONDS, connections: 32 });
-  await bare.stop();
-
   const hub = await startHub({ SAMBUNG_OWNER_EMAIL: OWNER.email, SAMBUNG_OWNER_PASSWORD: OWNER.password });
   const url = `${hub.url}/api/diag/pings`;
   const headers = { authorization: `Bearer ${await signIn(hub.url)}` };
-  await load({ url, body, headers, seconds: 1, connections: 8 });
-  const hubMax = await load({ url, body, headers, seconds: SECONDS, connections: 32 });
+  // Warm-up for both servers and for the load generator itself: JIT, keep-alive connections, SQLite pages.
+  await load({ url: `${bare.url}/`, body, seconds: 1, connections: 32 });
+  await load({ url, body, headers, seconds: 2, connections: 32 });
+
+  // This machine's speed drifts from second to second (shared cores): bare and hub take
+  // turns, and the ratio compares the median round of each, not one early run with one late one.
+  const bareRounds: LoadResult[] = [];
+  const hubRounds: LoadResult[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    bareRounds.push(await load({ url: `${bare.url}/`, body, seconds: SECONDS / ROUNDS, connections: 32 }));
+    hubRounds.push(await load({ url, body, headers, seconds: SECONDS / ROUNDS, connections: 32 }));
+  }
+  await bare.stop();
   const hubAt1k = await load({ url, body, headers, seconds: SECONDS, connections: 16, rate: 1000 });
   await hub.stop();
 
+  const failed = [...hubRounds, hubAt1k].reduce((sum, result) => sum + result.errors + result.non2xx, 0);
+  const bareMax = median(bareRounds);
+  const hubMax = median(hubRounds);
   const ratio = hubMax.rps / bareMax.rps;
   return {
     title: "Ingest: trivial POST through the full handler path (issue #2)",
     lines: [
-      describeLoad("bare node:http (max)", bareMax),
+      `rounds of ${(SECONDS / ROUNDS).toFixed(1)} s, taking turns: bare ${bareRounds.map((r) => r.rps.toFixed(0)).join(" / ")} req/s, hub ${hubRounds.map((r) => r.rps.toFixed(0)).join(" / ")} req/s`,
+      describeLoad("bare node:http (median round)", bareMax),
       describeLoad("local runtime POST /api/diag/pings", hubMax),
       describeLoad("local runtime at 1,000 req/s", hubAt1k),
       `ratio runtime/bare: ${ratio.toFixed(2)}`,
@@ -38,10 +59,10 @@ export const ingest: Bench = async () => {
       { name: "ingest p99 at 1,000 req/s", value: hubAt1k.p99, unit: "ms", target: "≤ 25 ms", pass: hubAt1k.p99 <= 25 },
       {
         name: "ingest errors",
-        value: hubMax.errors + hubMax.non2xx + hubAt1k.errors + hubAt1k.non2xx,
+        value: failed,
         unit: "",
         target: "= 0",
-        pass: hubMax.errors + hubMax.non2xx + hubAt1k.errors + hubAt1k.non2xx === 0,
+        pass: failed === 0,
       },
     ],
   };

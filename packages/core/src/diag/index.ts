@@ -75,21 +75,26 @@ export async function create(ports: Ports, input: CreatePing): Promise<Ping> {
 }
 
 export async function get(ports: Ports, id: string): Promise<Ping> {
-  const item = await ports.store.get(PK, id);
-  if (!item) throw new NotFoundError(`ping ${id}`);
-  return Ping.parse(item.data);
+  return (await load(ports, id)).ping;
 }
 
-/** Read-modify-write with the item's version, retried on a concurrent change. */
-async function update(ports: Ports, id: string, change: (ping: Ping) => Ping | undefined): Promise<Ping> {
+async function load(ports: Ports, id: string): Promise<{ item: Item; ping: Ping }> {
+  const item = await ports.store.get(PK, id);
+  if (!item) throw new NotFoundError(`ping ${id}`);
+  return { item, ping: Ping.parse(item.data) };
+}
+
+/** Read-modify-write with the item's version, retried on a concurrent change; starts from `loaded` when the caller just read it. */
+async function update(ports: Ports, id: string, change: (ping: Ping) => Ping | undefined, loaded?: { item: Item; ping: Ping }): Promise<Ping> {
+  let current = loaded;
   for (;;) {
-    const item = await ports.store.get(PK, id);
-    if (!item) throw new NotFoundError(`ping ${id}`);
-    const next = change(Ping.parse(item.data));
-    if (!next) return Ping.parse(item.data);
+    const { item, ping } = current ?? (await load(ports, id));
+    current = undefined;
+    const next = change(ping);
+    if (!next) return ping;
     try {
-      const written: Item = await ports.store.put({ ...item, outbox: undefined, data: next }, { ifVersion: item.version });
-      return Ping.parse(written.data);
+      await ports.store.put({ ...item, outbox: undefined, data: next }, { ifVersion: item.version });
+      return next;
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
     }
@@ -102,20 +107,21 @@ async function update(ports: Ports, id: string, change: (ping: Ping) => Ping | u
  * so a redrive after the dead-letter queue gets past them.
  */
 export async function handle(ports: Ports, pingId: string): Promise<Ping> {
-  const current = await get(ports, pingId);
+  const loaded = await load(ports, pingId);
+  const current = loaded.ping;
   if (current.status === "processed") return current;
   const attempt = current.attempts + 1;
   if (attempt <= current.failTimes) {
     const failure = new InjectedFailure(attempt, current.failTimes);
-    await update(ports, pingId, (ping) => ({ ...ping, attempts: ping.attempts + 1, lastError: failure.message }));
+    await update(ports, pingId, (ping) => ({ ...ping, attempts: ping.attempts + 1, lastError: failure.message }), loaded);
     throw failure;
   }
   if (current.holdMs > 0) {
     // Count the delivery before holding, so a crash while holding shows up in `attempts`.
-    await update(ports, pingId, (ping) => ({ ...ping, attempts: ping.attempts + 1 }));
+    await update(ports, pingId, (ping) => ({ ...ping, attempts: ping.attempts + 1 }), loaded);
     await new Promise((resolve) => setTimeout(resolve, current.holdMs));
   }
-  return update(ports, pingId, (ping) =>
+  const finish = (ping: Ping): Ping | undefined =>
     ping.status === "processed"
       ? undefined
       : {
@@ -124,6 +130,7 @@ export async function handle(ports: Ports, pingId: string): Promise<Ping> {
           status: "processed",
           effects: ping.effects + 1,
           processedAt: new Date(ports.clock.now()).toISOString(),
-        },
-  );
+        };
+  // After a hold the record has changed since `loaded`: read it again.
+  return update(ports, pingId, finish, current.holdMs > 0 ? undefined : loaded);
 }

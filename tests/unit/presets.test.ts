@@ -33,6 +33,7 @@ const EXPECTED: Record<string, string[]> = {
   captcha: ["cloudflare-turnstile", "hcaptcha", "recaptcha-v3"],
   ai: ["openai", "deepseek", "mistral", "anthropic", "google-gemini"],
   ota: ["booking-com", "expedia", "agoda", "traveloka", "tiket-com"],
+  rate_shopper: ["xotelo"],
 };
 
 /** Each listed preset must use this format (the brief names the format per vendor). */
@@ -82,6 +83,7 @@ const EXPECTED_FORMAT: Record<string, string> = {
   agoda: "opentravel_xml",
   traveloka: "json_rest_channel",
   "tiket-com": "json_rest_channel",
+  xotelo: "json_rate_shopper",
 };
 
 const PAYMENT_STATUSES = new Set(["pending", "paid", "failed", "expired", "cancelled", "refunded", "partially_refunded"]);

@@ -11,7 +11,7 @@ import { adjustAvailability, applyUpdates, claimJob, markDirty } from "./ari-sto
 import { dayOf, isoOf } from "./dates.ts";
 import { bookingVersionPk, channelPk, connectionSk, reservationPk, reservationSk } from "./keys.ts";
 import { ChannelBooking } from "./model.ts";
-import { contextFor, engineOf, guardHosts, pushEvent, updateStatus } from "./push.ts";
+import { contextFor, engineOf, guardHosts, pushEvent, statusOf, updateStatus } from "./push.ts";
 import { codeMap, connectionsOf, getConnection } from "./setup.ts";
 
 /** Booking versions are kept two years (a late duplicate is still recognised). */
@@ -47,6 +47,8 @@ export interface PullResult {
   stored: number;
   duplicates: number;
   acknowledged: boolean;
+  /** "not_supported" where the channel's booking API has no acknowledgement (its list is a time window the next pull moves on from). */
+  acknowledgement?: "not_supported";
   error?: string;
 }
 
@@ -78,7 +80,8 @@ export async function storeVersion(ports: Ports, provider: ProviderRecord, locat
  * The scheduled pull for one (channel, property): fetch the waiting bookings,
  * store each version once, then — only after every one is stored — acknowledge
  * them all to the channel (re-deliveries too: the channel sent them again because
- * it never heard our acknowledgement).
+ * it never heard our acknowledgement). A channel whose API lists bookings by time
+ * instead is asked from where the last fully stored pull began.
  */
 export async function pull(ports: Ports, tenantId: string, locationId: string, providerId: string): Promise<PullResult> {
   const none: PullResult = { pulled: 0, stored: 0, duplicates: 0, acknowledged: false };
@@ -94,6 +97,8 @@ export async function pull(ports: Ports, tenantId: string, locationId: string, p
   const engine = engineOf(provider);
   const connection = await getConnection(ports, tenantId, locationId, providerId);
   if (!provider.active || !engine || !connection) return none;
+  const startedAt = new Date(ports.clock.now()).toISOString();
+  const since = (await statusOf(ports, tenantId, locationId, providerId)).pulledThrough;
   let bookings: ChannelBooking[];
   try {
     await guardHosts(ports, provider);
@@ -101,20 +106,21 @@ export async function pull(ports: Ports, tenantId: string, locationId: string, p
       await Resilience.callProvider(ports, provider, {
         action: "bookings.pull",
         idempotent: true,
-        run: async (current, attempt) => engine.pullBookings(await contextFor(ports, current, connection, attempt)),
+        run: async (current, attempt) => engine.pullBookings(await contextFor(ports, current, connection, attempt, since)),
       })
     ).value;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await updateStatus(ports, tenantId, locationId, providerId, (current) => ({ ...current, lastPullAt: new Date(ports.clock.now()).toISOString(), lastPullError: message }));
-    // The channel keeps its bookings queued; the next scheduled pull asks again.
+    // The channel keeps its bookings queued (or the window is asked again); the next scheduled pull asks again.
     return { ...none, error: message };
   }
-  await updateStatus(ports, tenantId, locationId, providerId, (current) => ({ ...current, lastPullAt: new Date(ports.clock.now()).toISOString(), lastPullError: undefined }));
   const ours = bookings.filter((booking) => !booking.hotelCode || booking.hotelCode === connection.hotelCode);
   let stored = 0;
   for (const booking of ours) if (await storeVersion(ports, provider, locationId, booking, "pull")) stored += 1;
+  await updateStatus(ports, tenantId, locationId, providerId, (current) => ({ ...current, lastPullAt: new Date(ports.clock.now()).toISOString(), lastPullError: undefined, pulledThrough: startedAt }));
   const result: PullResult = { pulled: ours.length, stored, duplicates: ours.length - stored, acknowledged: false };
+  if (engine.acknowledges?.(provider) === false) return { ...result, acknowledgement: "not_supported" };
   if (ours.length === 0) return result;
   try {
     await Resilience.callProvider(ports, provider, {

@@ -1,8 +1,6 @@
 import { z } from "zod";
-import { InvalidInputError } from "../error.ts";
-import { asRecord, buildRequest, jsonOf, renderValue, type Endpoint } from "../format/http-auth.ts";
-import { fromVendor } from "../format/payment/currency.ts";
-import { firstPresent, scalar } from "../format/path.ts";
+import { asRecord } from "../format/http-auth.ts";
+import { shopRates } from "../format/rate-shopper/json.ts";
 import type { Ports } from "../port.ts";
 import * as Provider from "../provider/index.ts";
 import { NoProviderMappedError } from "../provider/features.ts";
@@ -10,6 +8,7 @@ import * as Resilience from "../resilience/index.ts";
 import { loadChunks } from "./ari-store.ts";
 import { dayOf, isIsoDate, isoOf, monthOf, monthStart } from "./dates.ts";
 import { ackPk, chunkKey, perChannel } from "./keys.ts";
+import { guardHosts } from "./push.ts";
 import { codeMap, connectionsOf, getRooms } from "./setup.ts";
 
 /** The feature a rate shopper is mapped to (Integrations → Features). */
@@ -105,10 +104,11 @@ export async function parity(ports: Ports, tenantId: string, input: z.input<type
 }
 
 /**
- * What a mapped rate shopper reports. Its record says how to ask and read:
- * `endpoints.rates` (templated with `{{hotelCode}}`, `{{from}}`, `{{to}}`) and
- * `response.rates.{listPath,channel,room,ratePlan,date,rate,currency}`; `channels`
- * maps the shopper's channel names to our providers' slugs.
+ * What a mapped rate shopper reports (format json_rate_shopper: ../format/rate-shopper/json.ts
+ * reads the record's request and answer paths). Its `channels` map the shopper's channel
+ * names to our providers (their slug or the preset they were made from); `match`
+ * (`{ roomType, ratePlan }`, our codes) says which of our rates a shopper that quotes
+ * one rate per channel and date stands for. Whatever goes wrong is the status, never a 500.
  */
 async function shopped(
   ports: Ports,
@@ -127,33 +127,31 @@ async function shopped(
       action: "parity.shop",
       idempotent: true,
       run: async (provider, attempt) => {
-        const endpoint = asRecord(asRecord(provider.config.endpoints).rates) as unknown as Endpoint;
-        if (typeof endpoint.path !== "string") throw new InvalidInputError(`${provider.name}: config.endpoints.rates is missing`);
+        await guardHosts(ports, provider);
         const hotelCode = String(asRecord(provider.config.hotelCodes)[locationId] ?? locationId);
         const context = { ports, provider, secrets: await Provider.secretsOf(ports, provider), baseUrl: Provider.baseUrlOf(provider) };
-        const response = await attempt.fetch(buildRequest(context, { ...endpoint, body: renderValue(endpoint.body, { hotelCode, from, to }) }, { vars: { hotelCode, from, to } }));
-        return { provider, json: jsonOf(response) };
+        return { provider, shopped: await shopRates(context, (request) => attempt.fetch(request, { throwOnError: false }), { hotelCode, from, to }) };
       },
     });
-    const spec = asRecord(asRecord(result.value.provider.config.response).rates);
-    const list = firstPresent(result.value.json, spec.listPath ?? "rates").value;
-    if (!Array.isArray(list)) return { status: `${result.value.provider.name} answered without a list of rates`, quotes: [] };
-    const aliases = asRecord(result.value.provider.config.channels);
+    const shopper = result.value.provider;
+    const aliases = asRecord(shopper.config.channels);
+    const match = asRecord(shopper.config.match);
+    const fixed = typeof match.roomType === "string" && typeof match.ratePlan === "string" ? { roomType: match.roomType, ratePlan: match.ratePlan } : undefined;
     const quotes: { roomType: string; ratePlan: string; date: string; quote: Quote }[] = [];
-    for (const entry of list) {
-      const read = (key: string, fallback: string) => scalar(firstPresent(entry, spec[key] ?? fallback).value);
-      const channel = read("channel", "channel");
-      const slug = channel === undefined ? undefined : String(aliases[channel] ?? channel);
-      const connection = connections.find((candidate) => providers.get(candidate.providerId)?.slug === slug);
-      const date = read("date", "date");
-      if (!connection || !date || !isIsoDate(date)) continue;
-      const ours = codeMap(connection).fromChannel(read("room", "room") ?? "", read("ratePlan", "ratePlan"));
+    for (const rate of result.value.shopped.rates) {
+      const wanted = String(aliases[rate.channel] ?? rate.channel);
+      const connection = connections.find((candidate) => {
+        const provider = providers.get(candidate.providerId);
+        return provider?.slug === wanted || provider?.presetId === wanted;
+      });
+      if (!connection) continue;
+      const ours = rate.room === undefined && fixed ? fixed : codeMap(connection).fromChannel(rate.room ?? "", rate.ratePlan);
       if (!ours.roomType || !ours.ratePlan) continue;
-      const currency = read("currency", "currency");
-      const rate = fromVendor(result.value.provider, firstPresent(entry, spec.rate ?? "rate").value, currency);
-      quotes.push({ roomType: ours.roomType, ratePlan: ours.ratePlan, date, quote: { providerId: connection.providerId, name: `${providers.get(connection.providerId)?.name ?? slug} (${result.value.provider.name})`, source: "rate_shopper", rate, currency } });
+      const name = `${providers.get(connection.providerId)?.name ?? wanted} (${shopper.name})`;
+      quotes.push({ roomType: ours.roomType, ratePlan: ours.ratePlan, date: rate.date, quote: { providerId: connection.providerId, name, source: "rate_shopper", rate: rate.rate, currency: rate.currency } });
     }
-    return { status: `${result.value.provider.name}: ${quotes.length} rates`, quotes };
+    const skipped = result.value.shopped.skippedDates;
+    return { status: `${shopper.name}: ${quotes.length} rates${skipped > 0 ? `; ${skipped} later dates not asked (limits.maxDates)` : ""}`, quotes };
   } catch (error) {
     if (error instanceof NoProviderMappedError) return { status: "no rate shopper mapped", quotes: [] };
     return { status: `rate shopper failed: ${error instanceof Error ? error.message : String(error)}`, quotes: [] };

@@ -39,6 +39,8 @@ export interface ChannelStatus {
   /** The last booking pull: when, and why it failed (cleared by the next good one). */
   lastPullAt?: string;
   lastPullError?: string;
+  /** When the last pull whose bookings were all stored began: where the next one starts, for channels whose booking list is a time window. */
+  pulledThrough?: string;
 }
 
 export interface PushOutcome {
@@ -156,10 +158,10 @@ export function engineOf(provider: ProviderRecord): OtaEngine | undefined {
 }
 
 /** The engine's context for one resilience attempt. */
-export async function contextFor(ports: Ports, provider: ProviderRecord, connection: Connection, attempt: Resilience.Attempt): Promise<OtaContext> {
+export async function contextFor(ports: Ports, provider: ProviderRecord, connection: Connection, attempt: Resilience.Attempt, since?: string): Promise<OtaContext> {
   const call = { ports, provider, secrets: await Provider.secretsOf(ports, provider), baseUrl: Provider.baseUrlOf(provider) };
   const fetch = (request: HttpRequest) => attempt.fetch(request, { throwOnError: false });
-  return { ...call, hotelCode: connection.hotelCode, send: (request) => sendWithToken(call, request, fetch) };
+  return { ...call, hotelCode: connection.hotelCode, ...(since ? { since } : {}), send: (request) => sendWithToken(call, request, fetch) };
 }
 
 /** Refuses a channel whose hosts are not public (unless the deployment allows private URLs). */

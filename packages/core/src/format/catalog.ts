@@ -24,9 +24,21 @@ export const formats = {
   direct_charge: { type: "payment", description: "Server-side charge of a token or card", secrets: [key("secretKey", "Secret key"), key("webhookSecret", "Webhook signing secret", true)] },
   e_wallet_redirect: { type: "payment", description: "E-wallet (GoPay, OVO, DANA, ShopeePay) charge with a deeplink or redirect", secrets: [key("serverKey", "Server / secret key"), key("webhookSecret", "Webhook secret / callback token", true)] },
   // OTA channels
-  opentravel_xml: { type: "ota", description: "OpenTravel 2003/05 XML messages", secrets: [key("username", "Username"), key("password", "Password"), key("clientId", "Client ID (token-based machine account)", true), key("clientSecret", "Client secret (token-based machine account)", true)] },
+  opentravel_xml: {
+    type: "ota",
+    description: "OpenTravel 2003/05 XML messages",
+    secrets: [
+      key("username", "Username"),
+      key("password", "Password"),
+      key("clientId", "Client ID (token-based machine account)", true),
+      key("clientSecret", "Client secret (token-based machine account)", true),
+      key("apiKey", "API key of the channel's booking API, where bookings come from a separate API", true),
+    ],
+  },
   eqc_xml: { type: "ota", description: "Expedia QuickConnect XML", secrets: [key("username", "Username"), key("password", "Password")] },
   json_rest_channel: { type: "ota", description: "Request-template driven JSON channel API", secrets: [key("apiKey", "API key"), key("webhookSecret", "Webhook secret (HMAC key or shared token of pushed bookings)", true)] },
+  // rate shopping
+  json_rate_shopper: { type: "rate_shopper", description: "Request-template driven JSON rate-shopping API (each channel's rate by stay date)", secrets: [key("apiKey", "API key / token", true)] },
   // messaging
   rest_simple: { type: "any", description: "Request-template driven REST call (SMS gateways, simple WhatsApp APIs)", secrets: [key("apiKey", "API key / token"), key("apiSecret", "API secret", true)] },
   meta_cloud_api: { type: "whatsapp", description: "WhatsApp Business Cloud API", secrets: [key("accessToken", "Access token"), key("appSecret", "App secret (webhook signature)", true), key("verifyToken", "Webhook verify token", true)] },

@@ -35,6 +35,12 @@ export interface Endpoint {
    * `{ production, sandbox }` (e.g. Midtrans Snap's record calling the Core API host).
    */
   host?: string;
+  /**
+   * How this endpoint authenticates, when it differs from the record's `config.auth`:
+   * another API of the vendor that takes its key in the query (`{ "method": "none" }`
+   * with the key in `query`). A record using `token_exchange` still sends its token.
+   */
+  auth?: AuthSpec;
 }
 
 export interface AuthSpec {
@@ -326,7 +332,7 @@ export function buildRequest(context: CallContext, endpoint: Endpoint, options: 
     if (rendered !== undefined) headers.set(name, String(rendered));
   }
   const credentials = credentialsOf(context.provider, options.credentials);
-  applyAuth(context, { url, headers }, authOf(context.provider, options.auth), credentials);
+  applyAuth(context, { url, headers }, endpoint.auth?.method ? endpoint.auth : authOf(context.provider, options.auth), credentials);
 
   const method = (endpoint.method ?? "GET").toUpperCase();
   let body: string | undefined;

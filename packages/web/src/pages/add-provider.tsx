@@ -37,7 +37,7 @@ function suggestedFeatures(type: ProviderType, slug: string): string[] {
     case "door_lock":
       return ["door.keys"];
     case "rate_shopper":
-      return ["rates.shop"];
+      return ["channel.rate_shopper"];
     case "marketplace":
       return ["marketplace.orders"];
     case "accounting_export":

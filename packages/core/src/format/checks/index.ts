@@ -51,6 +51,8 @@ const table: Record<FormatId, ConnectionCheck> = {
   opentravel_xml: recordDriven,
   eqc_xml: recordDriven,
   json_rest_channel: recordDriven,
+  // rate shopping
+  json_rate_shopper: recordDriven,
   // messaging
   rest_simple: restSimple,
   meta_cloud_api: metaCloudApi,

@@ -15,6 +15,11 @@ export interface OtaContext {
   baseUrl: string;
   /** The property's code on this channel. */
   hotelCode: string;
+  /**
+   * Where the last booking pull whose bookings were all stored ended (ISO time), for
+   * channels whose booking list is a time window rather than a queue; absent before the first.
+   */
+  since?: string;
   /** One HTTP exchange through the resilience attempt (timed, logged); never throws on a status. */
   send(request: HttpRequest): Promise<HttpResponse>;
 }
@@ -48,6 +53,8 @@ export interface OtaEngine {
   pullBookings(context: OtaContext): Promise<ChannelBooking[]>;
   /** Tells the channel these bookings are stored (only ever called after they are). */
   acknowledge(context: OtaContext, bookings: readonly ChannelBooking[]): Promise<void>;
+  /** False where the record's booking API has no acknowledgement at all (then `acknowledge` is never called); true when absent. */
+  acknowledges?(provider: Provider): boolean;
   /** Bookings the channel pushed to our webhook. */
   parsePush?(provider: Provider, body: string, headers: Record<string, string>): PushedBookings;
   /** The channel's own list of rooms and rate plans, where its API has one. */

@@ -5,6 +5,7 @@ import type { Provider } from "../../provider/record.ts";
 import { configString, decimalAmount, endpointOf, hashOf, isoTime, minorAmount, nowIso, requestFor, requireEndpoint } from "./common.ts";
 import type { MappedItem, OtaContext, OtaEngine, PushedBookings } from "./engine.ts";
 import { at, attr, buildXml, child, children, parseXml, rejected, rootOf, text, unexpected, xmlHttpError, type XmlNode } from "./xml.ts";
+import { pullYcsBookings, usesYcs } from "./ycs.ts";
 
 /**
  * `opentravel_xml`: OpenTravel 2003/05 messages as connectivity guides use them
@@ -21,12 +22,14 @@ import { at, attr, buildXml, child, children, parseXml, rejected, rootOf, text, 
  *   or with an OTA_ReadRQ (POST); acknowledged with OTA_HotelResNotifRS /
  *   OTA_HotelResModifyNotifRS (Booking.com) or OTA_NotifReportRQ (`config.acknowledgeWith`).
  *   Booking.com developer docs: /connectivity/docs/reservations-api/acknowledging-new-reservations-ota
+ * - Or bookings from the channel's own, non-OTA booking API where it has one:
+ *   `bookings.dialect: "ycs"` (./ycs.ts).
  * - Every answer is read for `<Success/>` and `<Errors><Error .../>`.
  *
  * Record: `endpoints.{availability,rates,reservations,modifications?,ackReservations,ackModifications?}`,
  * `version` (the Version attribute), `pos` (credentials in POS/Source/RequestorID,
  * SiteMinder style, instead of or besides HTTP auth), `acknowledgeWith`,
- * `paymentModel.default`, `limits.itemsPerMessage`.
+ * `paymentModel.default`, `limits.itemsPerMessage`, `bookings.dialect`.
  */
 
 const NS = "http://www.opentravel.org/OTA/2003/05";
@@ -252,7 +255,7 @@ function reservationsIn(provider: Provider, document: XmlNode, who: string): Cha
 }
 
 async function fetchQueue(context: OtaContext, name: "reservations" | "modifications"): Promise<ChannelBooking[]> {
-  // A channel that takes ARI only over OTA (Agoda) has no reservation endpoints: nothing to pull.
+  // A record without reservation endpoints takes ARI only (provider/warnings.ts says so on the provider).
   const endpoint = endpointOf(context.provider, name);
   if (!endpoint) return [];
   const who = context.provider.name;
@@ -267,6 +270,7 @@ async function fetchQueue(context: OtaContext, name: "reservations" | "modificat
 }
 
 async function pullBookings(context: OtaContext): Promise<ChannelBooking[]> {
+  if (usesYcs(context.provider)) return pullYcsBookings(context);
   const [fresh, changed] = await Promise.all([fetchQueue(context, "reservations"), fetchQueue(context, "modifications")]);
   return [...fresh, ...changed];
 }
@@ -280,7 +284,7 @@ function reservationIds(booking: ChannelBooking): XmlNode {
 }
 
 async function acknowledge(context: OtaContext, bookings: readonly ChannelBooking[]): Promise<void> {
-  if (bookings.length === 0) return;
+  if (bookings.length === 0 || usesYcs(context.provider)) return;
   const who = context.provider.name;
   const style = configString(context.provider, "acknowledgeWith") ?? "OTA_HotelResNotifRS";
   const head = { ...header(context), "@_Target": context.provider.testMode ? "Test" : "Production" };
@@ -330,6 +334,7 @@ export const opentravelXml: OtaEngine = {
   sendAri,
   pullBookings,
   acknowledge,
+  acknowledges: (provider) => !usesYcs(provider),
   parsePush,
 };
 

@@ -12,6 +12,7 @@ import { Channel, Locale, ParamName, TemplateName } from "../template/record.ts"
 import { actorOf, type Principal } from "../tenant/model.ts";
 import { triggerPk } from "./keys.ts";
 import { recordRefused, submit } from "./submit.ts";
+import { TenantViewCache } from "../tenant-view-cache.ts";
 
 /**
  * Messages the hub sends by itself when a domain event arrives: per tenant, an
@@ -61,6 +62,9 @@ export type Trigger = z.infer<typeof Trigger>;
 
 const now = (ports: Ports) => new Date(ports.clock.now()).toISOString();
 
+/** What the notify worker matches events against, shared for a second. */
+const forEvents = new TenantViewCache<Trigger[]>(1000);
+
 export async function listTriggers(ports: Ports, tenantId: string): Promise<Trigger[]> {
   const page = await ports.store.query(triggerPk(tenantId), { limit: 500 });
   return page.items.map((item) => Trigger.parse(item.data)).sort((a, b) => a.eventType.localeCompare(b.eventType) || a.createdAt.localeCompare(b.createdAt));
@@ -71,6 +75,7 @@ export async function createTrigger(ports: Ports, principal: Principal, input: C
   const at = now(ports);
   const trigger = Trigger.parse({ ...parsed, id: `trg_${randomUUID()}`, tenantId: principal.tenantId, createdBy: actorOf(principal), createdAt: at, updatedAt: at });
   await ports.store.put({ pk: triggerPk(principal.tenantId), sk: trigger.id, data: trigger }, { ifNotExists: true });
+  forEvents.drop(ports, principal.tenantId);
   await Audit.record(ports, principal, { action: "message_trigger.created", target: trigger.id, changed: Object.keys(parsed) });
   return trigger;
 }
@@ -90,6 +95,7 @@ export async function updateTrigger(ports: Ports, principal: Principal, id: stri
       if (error instanceof ConditionFailedError) continue;
       throw error;
     }
+    forEvents.drop(ports, principal.tenantId);
     await Audit.record(ports, principal, { action: "message_trigger.updated", target: id, changed: Object.keys(patch) });
     return next;
   }
@@ -99,6 +105,7 @@ export async function removeTrigger(ports: Ports, principal: Principal, id: stri
   const item = await ports.store.get(triggerPk(principal.tenantId), id);
   if (!item) throw new NotFoundError(`message trigger ${id}`);
   await ports.store.delete(item.pk, item.sk);
+  forEvents.drop(ports, principal.tenantId);
   await Audit.record(ports, principal, { action: "message_trigger.deleted", target: id, changed: [] });
 }
 
@@ -120,7 +127,7 @@ function valueFor(context: unknown, path: string): unknown {
 
 /** The notify worker's step for payment.received / reservation.created: every matching trigger, once. */
 export async function runTriggers(ports: Ports, envelope: Envelope): Promise<void> {
-  const triggers = (await listTriggers(ports, envelope.tenantId)).filter(
+  const triggers = (await forEvents.get(ports, envelope.tenantId, () => listTriggers(ports, envelope.tenantId))).filter(
     (trigger) => trigger.active && trigger.eventType === envelope.type && (!trigger.locationId || trigger.locationId === envelope.locationId),
   );
   if (triggers.length === 0) return;

@@ -245,11 +245,12 @@ export async function attempt(ports: Ports, message: AttemptMessage, preloaded?:
 /** Writes the outcome of a claimed attempt and schedules what follows. */
 async function settle(ports: Ports, claimed: Loaded, subscription: Subscription, result: SendResult): Promise<void> {
   const now = ports.clock.now();
+  const at = iso(now);
   const gone = result.status === 410;
   const outcome = (delivery: Delivery): { next: Delivery; retry?: { seq: number; dueAt: number } } => {
     const record: Attempt = {
       n: delivery.totalAttempts + 1,
-      at: iso(now),
+      at,
       dueAt: delivery.nextAttemptAt !== undefined ? iso(delivery.nextAttemptAt) : undefined,
       outcome: result.ok ? "delivered" : "failed",
       status: result.status,
@@ -263,15 +264,15 @@ async function settle(ports: Ports, claimed: Loaded, subscription: Subscription,
       totalAttempts: delivery.totalAttempts + 1,
       cycleAttempts: delivery.cycleAttempts + 1,
       leaseUntil: undefined,
-      updatedAt: iso(now),
+      updatedAt: at,
     };
-    if (result.ok) return { next: { ...base, status: "delivered", deliveredAt: iso(now), nextAttemptAt: undefined } };
+    if (result.ok) return { next: { ...base, status: "delivered", deliveredAt: at, nextAttemptAt: undefined } };
     const delay = gone ? undefined : retryDelaySeconds(base.cycleAttempts);
     if (delay === undefined) {
       const reason = gone
         ? "the receiver answered 410 Gone, so the subscription was disabled"
         : `gave up after ${MAX_ATTEMPTS} attempts; redrive it once the receiver is fixed`;
-      return { next: { ...base, status: "dead", deadAt: iso(now), deadReason: reason, nextAttemptAt: undefined } };
+      return { next: { ...base, status: "dead", deadAt: at, deadReason: reason, nextAttemptAt: undefined } };
     }
     const retry = { seq: delivery.seq + 1, dueAt: now + delay * 1000 };
     return { next: { ...base, status: "pending", seq: retry.seq, nextAttemptAt: retry.dueAt }, retry };

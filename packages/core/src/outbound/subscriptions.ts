@@ -11,6 +11,7 @@ import { healthSk, outPk, SUBSCRIPTION_PREFIX, subscriptionSk } from "./keys.ts"
 import { Subscription, SubscriptionHealth, type StoredSecret, type SubscriptionView } from "./model.ts";
 import { generateSecret, secretKey } from "./signing.ts";
 import { assertPublicUrl } from "./url-safety.ts";
+import { TenantViewCache } from "../tenant-view-cache.ts";
 
 const iso = (ports: Ports) => new Date(ports.clock.now()).toISOString();
 
@@ -174,27 +175,15 @@ export async function loadAll(ports: Ports, tenantId: string): Promise<Subscript
   return subscriptions;
 }
 
-/**
- * The fan-out's view of a tenant's subscriptions, shared for a second: at hundreds
- * of events a second one query serves them all. Changes made by this process
- * drop it at once; another process's changes (another Lambda) show within a second.
- */
-const FANOUT_CACHE_MS = 1000;
-const fanoutCache = new Map<string, { until: number; subscriptions: Promise<Subscription[]> }>();
+/** The fan-out's view of a tenant's subscriptions, shared for a second. */
+const fanoutCache = new TenantViewCache<Subscription[]>(1000);
 
 export function forFanOut(ports: Ports, tenantId: string): Promise<Subscription[]> {
-  const now = performance.now();
-  const cached = fanoutCache.get(tenantId);
-  if (cached && cached.until > now) return cached.subscriptions;
-  const subscriptions = loadAll(ports, tenantId);
-  if (fanoutCache.size > 10_000) fanoutCache.clear();
-  fanoutCache.set(tenantId, { until: now + FANOUT_CACHE_MS, subscriptions });
-  subscriptions.catch(() => fanoutCache.delete(tenantId));
-  return subscriptions;
+  return fanoutCache.get(ports, tenantId, () => loadAll(ports, tenantId));
 }
 
-function changed(tenantId: string): void {
-  fanoutCache.delete(tenantId);
+function changed(ports: Ports, tenantId: string): void {
+  fanoutCache.drop(ports, tenantId);
 }
 
 export async function get(ports: Ports, tenantId: string, id: string): Promise<SubscriptionView> {
@@ -232,7 +221,7 @@ export async function create(ports: Ports, principal: Principal, input: CreateSu
     updatedAt: now,
   });
   await ports.store.put({ pk: outPk(subscription.tenantId), sk: subscriptionSk(id), data: subscription }, { ifNotExists: true });
-  changed(subscription.tenantId);
+  changed(ports, subscription.tenantId);
   await Audit.record(ports, principal, {
     action: "subscription.created",
     target: id,
@@ -254,7 +243,7 @@ async function change(
     if (!next) return { before: subscription, after: subscription, changed: false };
     try {
       await ports.store.put({ ...item, data: { ...next, updatedAt: iso(ports) } }, { ifVersion: item.version });
-      changed(tenantId);
+      changed(ports, tenantId);
       return { before: subscription, after: { ...next, updatedAt: iso(ports) }, changed: true };
     } catch (error) {
       if (!(error instanceof ConditionFailedError)) throw error;
@@ -297,7 +286,7 @@ export async function update(ports: Ports, principal: Principal, id: string, inp
 export async function remove(ports: Ports, principal: Principal, id: string): Promise<void> {
   const { item } = await loadOrThrow(ports, principal.tenantId, id);
   await ports.store.delete(item.pk, item.sk);
-  changed(principal.tenantId);
+  changed(ports, principal.tenantId);
   await ports.store.delete(outPk(principal.tenantId), healthSk(id));
   await Audit.record(ports, principal, { action: "subscription.deleted", target: id, changed: ["*"] });
 }

@@ -68,6 +68,16 @@ export interface AgodaFake extends HttpFake {
 /** A time as Agoda writes it: ICT, seconds, "+07:00". */
 const ict = (ms: number) => `${new Date(ms + ICT).toISOString().slice(0, 19)}+07:00`;
 
+/** The attributes a booking carries in both the list (type 3) and the detail (type 4) answers. */
+const summaryOf = (booking: AgodaBooking) => ({
+  "@_booking_date": ict(booking.bookedAt),
+  "@_last_action": ict(booking.lastAction),
+  "@_arrival": booking.arrival,
+  "@_departure": booking.departure,
+  "@_status": booking.status,
+  "@_acknowledge": "0",
+});
+
 export interface AgodaFakeOptions {
   username: string;
   password: string;
@@ -111,12 +121,7 @@ export async function startAgodaFake(options: AgodaFakeOptions): Promise<AgodaFa
           bookings: {
             booking: found.map(([id, booking]) => ({
               "@_booking_id": id,
-              "@_booking_date": ict(booking.bookedAt),
-              "@_last_action": ict(booking.lastAction),
-              "@_arrival": booking.arrival,
-              "@_departure": booking.departure,
-              "@_status": booking.status,
-              "@_acknowledge": "0",
+              ...summaryOf(booking),
             })),
           },
         },
@@ -143,12 +148,7 @@ export async function startAgodaFake(options: AgodaFakeOptions): Promise<AgodaFa
           "@_property_id": options.propertyId,
           "@_property_name": "Pantai Resort",
           "@_booking_id": id,
-          "@_booking_date": ict(booking.bookedAt),
-          "@_last_action": ict(booking.lastAction),
-          "@_arrival": booking.arrival,
-          "@_departure": booking.departure,
-          "@_status": booking.status,
-          "@_acknowledge": "0",
+          ...summaryOf(booking),
           "@_room_id": booking.roomId,
           "@_room_type": "Deluxe - 2 persons",
           "@_channel_id": "1",

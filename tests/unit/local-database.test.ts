@@ -60,4 +60,15 @@ describe("LocalDatabase shared by two connections (the runtime's two threads)", 
     const rows = db.stmt("SELECT created_at FROM outbox ORDER BY created_at").all() as { created_at: number }[];
     expect(rows.map((row) => row.created_at)).toEqual([1, 3]);
   });
+
+  it("fails the writes waiting in a batch when their transaction cannot begin, and keeps serving later ones", async () => {
+    database = new LocalDatabase(path, { checkpointer: false });
+    const db = database;
+    db.db.exec("PRAGMA query_only = 1");
+    await expect(db.grouped(() => db.stmt("INSERT INTO outbox (envelope, created_at) VALUES ('{}', 1)").run())).rejects.toThrow(/readonly/);
+    db.db.exec("PRAGMA query_only = 0");
+    await db.grouped(() => db.stmt("INSERT INTO outbox (envelope, created_at) VALUES ('{}', 2)").run());
+    const rows = db.stmt("SELECT created_at FROM outbox").all() as { created_at: number }[];
+    expect(rows.map((row) => row.created_at)).toEqual([2]);
+  });
 });

@@ -99,12 +99,16 @@ export class LocalDatabase {
   private busySince: number | undefined;
 
   /**
-   * BEGIN IMMEDIATE without SQLite's busy wait: false when another connection (the
-   * runtime's other thread) holds the write lock. The busy handler sleeps at least
-   * a millisecond per try with the whole event loop stopped; a retry on the next
-   * turn keeps reading requests instead, and they join the same batch.
+   * BEGIN IMMEDIATE, without SQLite's busy wait unless `wait`: false when another
+   * connection (the runtime's other thread) holds the write lock. The busy handler
+   * sleeps at least a millisecond per try with the whole event loop stopped; a retry
+   * on the next turn keeps reading requests instead, and they join the same batch.
    */
-  private tryBegin(): boolean {
+  private tryBegin(wait: boolean): boolean {
+    if (wait) {
+      this.stmt("BEGIN IMMEDIATE").run();
+      return true;
+    }
     this.stmt("PRAGMA busy_timeout = 0").run();
     try {
       this.stmt("BEGIN IMMEDIATE").run();
@@ -121,8 +125,18 @@ export class LocalDatabase {
     this.flushScheduled = false;
     if (this.pending.length === 0) return;
     const waited = this.busySince === undefined ? 0 : Date.now() - this.busySince;
-    if (blocking || waited > BUSY_TIMEOUT_MS) this.stmt("BEGIN IMMEDIATE").run();
-    else if (!this.tryBegin()) {
+    let began: boolean;
+    try {
+      // Past the busy timeout, SQLite's own wait decides: it begins or fails the batch.
+      began = this.tryBegin(blocking || waited > BUSY_TIMEOUT_MS);
+    } catch (error) {
+      this.busySince = undefined;
+      const batch = this.pending;
+      this.pending = [];
+      for (const op of batch) op.reject(error);
+      return;
+    }
+    if (!began) {
       this.busySince ??= Date.now();
       this.flushScheduled = true;
       setImmediate(() => this.flush());

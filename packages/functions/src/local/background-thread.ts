@@ -1,10 +1,9 @@
 import { createLocalPorts } from "@sambung/core/adapters/local/index";
 import { systemClock } from "@sambung/core/adapters/clock";
-import * as Telemetry from "@sambung/core/telemetry/index";
 import { parentPort, workerData } from "node:worker_threads";
-import { logger } from "../log.ts";
 import { usePorts } from "../ports.ts";
 import { startBackground } from "./background.ts";
+import { closePorts } from "./close-ports.ts";
 import { HostMessage, ThreadData, type ThreadMessage } from "./background-protocol.ts";
 
 /**
@@ -34,8 +33,7 @@ port.on("message", (raw: unknown) => {
   clearInterval(report);
   void (async () => {
     await background.stop();
-    await Telemetry.flush(ports).catch((error: unknown) => logger.warn("telemetry flush at shutdown failed", { error: error as Error }));
-    ports.database.close();
+    await closePorts(ports);
     post({ kind: "stopped", states: background.states() });
     port.close();
   })();

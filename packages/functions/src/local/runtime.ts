@@ -2,7 +2,6 @@ import { createLocalPorts, type LocalPorts } from "@sambung/core/adapters/local/
 import { systemClock } from "@sambung/core/adapters/clock";
 import type { QueueName } from "@sambung/core/event/queues";
 import type { Clock } from "@sambung/core/port";
-import * as Telemetry from "@sambung/core/telemetry/index";
 import * as Tenant from "@sambung/core/tenant/index";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +15,7 @@ import { BodyTooLargeError, readRequestBody, toApiGatewayEvent, writeJson, write
 import type { LocalConfig } from "./config.ts";
 import { startBackground, type Background } from "./background.ts";
 import { startBackgroundThread, type BackgroundThread } from "./background-host.ts";
+import { closePorts } from "./close-ports.ts";
 import type { CronTimer } from "./cron-timer.ts";
 import { loadHandler } from "./handlers.ts";
 import { lambdaContext } from "./lambda-context.ts";
@@ -169,10 +169,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       clearTimeout(grace);
       await background?.stop();
       await thread?.stop();
-      // Buffered provider-call telemetry (rollup deltas, call-log items) before the database closes.
-      await Telemetry.flush(ports).catch((error: unknown) => logger.warn("telemetry flush at shutdown failed", { error: error as Error }));
-      await ports.dispatcher.drain();
-      ports.database.close();
+      await closePorts(ports);
     })();
     return stopping;
   };

@@ -129,6 +129,20 @@ describe.each(adapters)("Store contract: $name", (adapter) => {
     expect(await store.get(pk, "profile")).toEqual({ pk, sk: "profile", version: 3, data: { name: "again" } });
   });
 
+  it("tells an item's current version without its data, and nothing for a missing or expired one", async () => {
+    const pk = fresh("version");
+    expect(await store.version(pk, "record")).toBeUndefined();
+    await store.put({ pk, sk: "record", data: { big: "x".repeat(1000) } });
+    expect(await store.version(pk, "record")).toBe(1);
+    await store.put({ pk, sk: "record", ttl: nowSeconds() + 60, data: { big: "y" } });
+    expect(await store.version(pk, "record")).toBe(2);
+    clock.advance(60_000);
+    expect(await store.version(pk, "record")).toBeUndefined();
+    await store.put({ pk, sk: "other", data: {} });
+    await store.delete(pk, "other");
+    expect(await store.version(pk, "other")).toBeUndefined();
+  });
+
   it("returns undefined for a missing item", async () => {
     expect(await store.get(fresh("nobody"), "nothing")).toBeUndefined();
   });

@@ -108,6 +108,22 @@ describe("verification", () => {
     expect(missing.body.error.message).toContain("no-such-webhook");
   });
 
+  it("verifies the very next notification with a provider's changed key (the parsed record is reused only while current)", async () => {
+    const payment = await createPayment(pms, bodyFor("midtrans-qris"));
+    gateways.midtrans.settle(payment.id);
+    const path = `/api/admin/providers/${providers["midtrans-qris"].id}`;
+    // Warm the lookup with the current key, then change the key: the gateway still signs with the old one.
+    expect(counted(await gateways.midtrans.postWebhook(payment.id, { url: providers["midtrans-qris"].webhookUrl, tamper: true })).responses[0]?.status).toBe(401);
+    expect((await admin("PATCH", path, { secrets: { serverKey: "SB-Mid-server-ROTATED0123456789abcd" } })).status).toBe(200);
+    const refused = counted(await gateways.midtrans.postWebhook(payment.id, { url: providers["midtrans-qris"].webhookUrl }));
+    expect(refused.responses[0]?.status).toBe(401);
+    expect((await getPayment(pms, payment.id)).status).toBe("pending");
+
+    expect((await admin("PATCH", path, { secrets: { serverKey: KEYS.midtrans } })).status).toBe(200);
+    expect(counted(await gateways.midtrans.postWebhook(payment.id, { url: providers["midtrans-qris"].webhookUrl })).responses[0]?.status).toBe(200);
+    await waitForStatus(pms, payment.id, "paid");
+  });
+
   it("stores an unreadable body as malformed (400), and knows no provider behind an unknown slug (404)", async () => {
     const url = providers["xendit-invoice"].webhookUrl;
     const headers = { "content-type": "application/json", "x-callback-token": KEYS.xenditToken };

@@ -1,4 +1,5 @@
-import { LocalDatabase } from "@sambung/core/adapters/local/index";
+import { createLocalPorts, LocalDatabase } from "@sambung/core/adapters/local/index";
+import { systemClock } from "@sambung/core/adapters/clock";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -70,5 +71,53 @@ describe("LocalDatabase shared by two connections (the runtime's two threads)", 
     await db.grouped(() => db.stmt("INSERT INTO outbox (envelope, created_at) VALUES ('{}', 2)").run());
     const rows = db.stmt("SELECT created_at FROM outbox").all() as { created_at: number }[];
     expect(rows.map((row) => row.created_at)).toEqual([2]);
+  });
+});
+
+describe("LocalDatabase on a data directory from an earlier version", () => {
+  it("rebuilds the outbox and message tables without their extra indexes, keeping every row, and the queue works on them", async () => {
+    const dir = tempDir();
+    const path = join(dir.path, "sambung.db");
+    const old = new DatabaseSync(path);
+    old.exec(`
+      PRAGMA journal_mode = WAL;
+      CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, envelope TEXT NOT NULL, created_at INTEGER NOT NULL, failed_reason TEXT);
+      CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE, queue TEXT NOT NULL, body TEXT NOT NULL,
+        sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL,
+        receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT, dead_at INTEGER
+      );
+      CREATE INDEX messages_ready ON messages (queue, dead_at, visible_at);
+      CREATE INDEX messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL;
+      INSERT INTO outbox (envelope, created_at, failed_reason) VALUES ('{"type":"gone.type"}', 5, 'no such type');
+      INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, receipt) VALUES ('m1', 'diag', '{"a":1}', 1, 1, 1, 'm1:old-receipt');
+      INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, dead_at) VALUES ('m2', 'diag', '{"b":2}', 2, 2, 3, 9);
+    `);
+    old.close();
+    const ports = createLocalPorts(dir.path, systemClock, {}, { checkpointer: false });
+    try {
+      const schema = ports.database.db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name IN ('outbox', 'messages')").all() as { name: string; sql: string | null }[];
+      expect(schema.map((entry) => entry.name).sort()).toEqual(["messages", "messages_ready", "outbox"]);
+      expect(schema.some((entry) => /UNIQUE|AUTOINCREMENT/.test(entry.sql ?? ""))).toBe(false);
+      expect(ports.database.stmt("SELECT envelope, failed_reason FROM outbox").all()).toEqual([{ envelope: '{"type":"gone.type"}', failed_reason: "no such type" }]);
+      expect(ports.database.stmt("SELECT id, receive_count, dead_at FROM messages ORDER BY seq").all()).toEqual([
+        { id: "m1", receive_count: 1, dead_at: null },
+        { id: "m2", receive_count: 3, dead_at: 9 },
+      ]);
+      // The message a dead process held comes back with its receive count, and acks by its new receipt.
+      expect(ports.queue.recoverInFlight()).toBe(1);
+      const [message] = await ports.queue.receive("diag", { max: 10, visibilityTimeoutSeconds: 30 });
+      expect(message).toMatchObject({ id: "m1", body: '{"a":1}', receiveCount: 2 });
+      await ports.queue.ack("diag", "m1:old-receipt");
+      expect(await ports.queue.stats("diag")).toMatchObject({ inFlight: 1, dead: 1 });
+      await ports.queue.ack("diag", message?.receiptHandle ?? "");
+      expect(await ports.queue.stats("diag")).toMatchObject({ inFlight: 0, visible: 0, dead: 1 });
+      expect(await ports.queue.redrive("diag")).toBe(1);
+      expect((await ports.queue.receive("diag", { max: 10, visibilityTimeoutSeconds: 30 })).map((received) => received.id)).toEqual(["m2"]);
+    } finally {
+      ports.database.close();
+      dir.remove();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { systemClock } from "@sambung/core/adapters/clock";
-import { FetchHttp } from "@sambung/core/adapters/http";
+import { NodeHttp } from "@sambung/core/adapters/http";
 import { InvalidInputError } from "@sambung/core/error";
 import { InvalidWebhookError, type EngineContext, type PaymentRequest } from "@sambung/core/format/payment/engine";
 import { PaymentGatewayError } from "@sambung/core/format/payment/errors";
@@ -36,7 +36,7 @@ const KEYS = {
   ipaymu: "SANDBOX-TESTKEY-0123-4567-89AB-CDEF",
 };
 
-const ports = { clock: systemClock, http: new FetchHttp(5_000), config: { runtime: "local", allowPrivateUrls: true } } as unknown as Ports;
+const ports = { clock: systemClock, http: new NodeHttp(5_000), config: { runtime: "local", allowPrivateUrls: true } } as unknown as Ports;
 
 interface PresetFile {
   id: string;
@@ -724,7 +724,7 @@ describe("malformed answers and transport errors", () => {
     const closed = await startServer(() => ({ status: 200 }));
     await closed.close();
     const refused = await gatewayError(
-      paymentEngines.redirect_flow.create(contextFor(snap(), secrets, (request) => new FetchHttp(2_000).fetch({ ...request, url: request.url.replace("https://app.midtrans.com", closed.url) })), paymentRequest()),
+      paymentEngines.redirect_flow.create(contextFor(snap(), secrets, (request) => new NodeHttp(2_000).fetch({ ...request, url: request.url.replace("https://app.midtrans.com", closed.url) })), paymentRequest()),
     );
     expect(refused).toMatchObject({ kind: "unavailable", retryable: true, vendorCode: "ECONNREFUSED", delivery: "no" });
 

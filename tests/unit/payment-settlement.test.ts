@@ -64,6 +64,7 @@ function dyingOnEvent(): Ports {
     store: {
       ...ports.store,
       get: (pk, sk) => ports.store.get(pk, sk),
+      version: (pk, sk) => ports.store.version(pk, sk),
       query: (pk, options) => ports.store.query(pk, options),
       delete: (pk, sk, options) => ports.store.delete(pk, sk, options),
       ping: () => ports.store.ping(),

@@ -54,3 +54,15 @@ export class RateLimitedError extends DomainError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/**
+ * A queue message about something not stored yet (a gateway's webhook ahead of its
+ * payment, a delivery receipt ahead of its message): the queue retries it and, if it
+ * never matches, dead-letters it for a person. An expected wait, so not a warning.
+ */
+export class NotKnownYetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotKnownYetError";
+  }
+}

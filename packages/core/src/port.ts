@@ -59,6 +59,11 @@ export interface Page<T> {
 
 export interface Store {
   get(pk: string, sk: string): Promise<Item | undefined>;
+  /**
+   * The live item's version without its data: lets a caller that kept a parsed copy
+   * of a large, rarely changed item (a provider record) reuse it while it is current.
+   */
+  version(pk: string, sk: string): Promise<number | undefined>;
   /** Writes the whole item; returns it with its new version. */
   put(item: Item, options?: PutOptions): Promise<Item>;
   delete(pk: string, sk: string, options?: { ifVersion?: number }): Promise<void>;

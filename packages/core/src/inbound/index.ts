@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { InvalidInputError } from "../error.ts";
+import { InvalidInputError, NotKnownYetError } from "../error.ts";
 import * as Event from "../event/index.ts";
 import { InvalidWebhookError, type GatewayStatus } from "../format/payment/engine.ts";
 import { paymentEngines } from "../format/payment/index.ts";
@@ -164,7 +164,7 @@ function parse(
   return { ...normalized };
 }
 
-export class PaymentNotKnownYetError extends Error {
+export class PaymentNotKnownYetError extends NotKnownYetError {
   constructor(ids: { gatewayTransactionId?: string; orderId?: string }) {
     super(`no payment matches ${ids.gatewayTransactionId ? `transaction ${ids.gatewayTransactionId}` : ""}${ids.orderId ? ` order ${ids.orderId}` : ""} yet; will retry`);
     this.name = "PaymentNotKnownYetError";

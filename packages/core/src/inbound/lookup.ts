@@ -2,15 +2,15 @@ import type { Ports } from "../port.ts";
 import * as Provider from "../provider/index.ts";
 import { providerPk, providerSk, slugPk } from "../provider/keys.ts";
 import type { Provider as ProviderRecord } from "../provider/record.ts";
+import { VersionedCache } from "../versioned-cache.ts";
 
 /**
  * What every inbound webhook needs before it can be verified — the provider behind
  * the slug and its opened secrets — remembered between requests without ever being
- * stale: the provider record is read on every request (one get) and only its parse
- * is reused while its version is unchanged; secrets are reused while the sealed box
- * is byte-for-byte the same one. A gateway posting hundreds of notifications a
- * second then costs one read here instead of two reads, a schema parse and a
- * decryption each.
+ * stale: every request asks the provider record's version, and its parse is reused
+ * while that is unchanged; secrets are reused while the sealed box is byte-for-byte
+ * the same one. A gateway posting hundreds of notifications a second then costs one
+ * version read here instead of two whole reads, a schema parse and a decryption each.
  */
 
 /** Bounded: a busy hub has a few hundred providers, not millions. */
@@ -20,8 +20,6 @@ interface Known {
   ports: Ports;
   tenantId: string;
   providerId: string;
-  version?: number;
-  provider?: Readonly<ProviderRecord>;
 }
 
 interface Opened {
@@ -46,21 +44,19 @@ async function lookUp(ports: Ports, slug: string): Promise<Known | undefined> {
   return known;
 }
 
+const providers = new VersionedCache((item) => Object.freeze(Provider.Provider.parse(item.data)));
+
 /** The provider a webhook URL's slug names, or undefined. */
 export async function providerBySlug(ports: Ports, slug: string): Promise<Readonly<ProviderRecord> | undefined> {
   const cached = bySlug.get(slug);
   const known = cached?.ports === ports ? cached : await lookUp(ports, slug);
   if (!known) return undefined;
-  const item = await ports.store.get(providerPk(known.tenantId), providerSk(known.providerId));
-  if (!item) {
+  const provider = await providers.get(ports, providerPk(known.tenantId), providerSk(known.providerId));
+  if (!provider) {
     // Deleted, and its slug perhaps taken by another provider since: ask the slug again.
     bySlug.delete(slug);
     return known === cached ? providerBySlug(ports, slug) : undefined;
   }
-  if (known.provider && known.version === item.version) return known.provider;
-  const provider = Object.freeze(Provider.Provider.parse(item.data));
-  known.version = item.version;
-  known.provider = provider;
   return provider;
 }
 

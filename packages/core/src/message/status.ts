@@ -1,3 +1,4 @@
+import { NotKnownYetError } from "../error.ts";
 import type { StatusUpdate } from "../format/messaging/index.ts";
 import { processWith } from "../inbound/stored.ts";
 import type { Ports } from "../port.ts";
@@ -12,7 +13,7 @@ import { iso, mutate } from "./store.ts";
  * plus a read time. Delivered and failed are final.
  */
 
-export class MessageNotKnownYetError extends Error {
+export class MessageNotKnownYetError extends NotKnownYetError {
   constructor(ids: string[]) {
     super(`no message matches ${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ` and ${ids.length - 5} more` : ""} yet; will retry`);
     this.name = "MessageNotKnownYetError";

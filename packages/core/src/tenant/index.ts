@@ -7,6 +7,7 @@ import { apiKeyHashPk, apiKeySk, emailPk, locationSk, LOOKUP_SK, SETUP_PK, TENAN
 import { actorOf, ApiKey, ApiScope, Location, Role, roleAtLeast, Tenant, User, type Principal } from "./model.ts";
 import { hashPassword, passwordProblem, verifyPassword } from "./password.ts";
 import * as Session from "./session.ts";
+import { VersionedCache } from "../versioned-cache.ts";
 
 export { ApiKey, ApiScope, Location, Role, roleAtLeast, Tenant, User, actorOf, type Principal } from "./model.ts";
 export { SESSION_TTL_SECONDS } from "./session.ts";
@@ -17,6 +18,9 @@ const iso = (ports: Ports) => new Date(ports.clock.now()).toISOString();
 /** Lookup items: an e-mail address or an API key's hash pointing at the record. */
 const UserLookup = z.object({ tenantId: z.string(), userId: z.string() });
 const ApiKeyLookup = z.object({ tenantId: z.string(), keyId: z.string() });
+/** Every API call reads its key: parsed once per version of the key (a revocation is one). */
+const apiKeyRefs = new VersionedCache((item) => ApiKeyLookup.parse(item.data));
+const apiKeys = new VersionedCache((item) => ApiKey.parse(item.data));
 
 // ------------------------------------------------------------------ tenants and locations
 
@@ -280,10 +284,8 @@ export async function authenticate(ports: Ports, authorization: string | undefin
   const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
   if (!token) throw new UnauthorizedError();
   if (token.startsWith("sk_")) {
-    const lookup = await ports.store.get(apiKeyHashPk(sha256(token)), LOOKUP_SK);
-    const ref = lookup ? ApiKeyLookup.parse(lookup.data) : undefined;
-    const item = ref ? await ports.store.get(tenantPk(ref.tenantId), apiKeySk(ref.keyId)) : undefined;
-    const key = item ? ApiKey.parse(item.data) : undefined;
+    const ref = await apiKeyRefs.get(ports, apiKeyHashPk(sha256(token)), LOOKUP_SK);
+    const key = ref ? await apiKeys.get(ports, tenantPk(ref.tenantId), apiKeySk(ref.keyId)) : undefined;
     if (!key) throw new UnauthorizedError("that API key is not valid");
     if (key.revokedAt) throw new UnauthorizedError("that API key was revoked; create a new one in the admin app");
     return {

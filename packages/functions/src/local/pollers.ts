@@ -92,13 +92,17 @@ export class QueuePoller {
   }
 
   private async loop(): Promise<void> {
+    // A batch's ack goes out with the next receive, so both share one transaction: a commit saved per batch.
+    let acked: Promise<void> = Promise.resolve();
     while (this.state.running) {
+      const receiving = this.queue.receive(this.name, {
+        max: this.spec.batchSize,
+        visibilityTimeoutSeconds: this.spec.visibilityTimeoutSeconds,
+      });
+      await acked;
       let messages: ReceivedMessage[];
       try {
-        messages = await this.queue.receive(this.name, {
-          max: this.spec.batchSize,
-          visibilityTimeoutSeconds: this.spec.visibilityTimeoutSeconds,
-        });
+        messages = await receiving;
       } catch (error) {
         logger.error("queue receive failed", { queue: this.name, error: error as Error });
         await this.idle();
@@ -108,27 +112,37 @@ export class QueuePoller {
         await this.idle();
         continue;
       }
-      await this.invoke(messages);
+      acked = this.ack(messages, await this.invoke(messages));
+    }
+    await acked;
+  }
+
+  /** Calls the worker with one batch; resolves to the ids of the messages it could not handle. */
+  private async invoke(messages: ReceivedMessage[]): Promise<Set<string>> {
+    const now = this.clock.now();
+    const event: SQSEvent = { Records: messages.map((message) => toRecord(this.name, message, now)) };
+    try {
+      const result = await this.handler(event, lambdaContext(`worker-${this.name}`, this.spec.visibilityTimeoutSeconds * 1000));
+      return new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } catch (error) {
+      logger.error("worker threw; the whole batch will be retried", { queue: this.name, error: error as Error });
+      return new Set(messages.map((message) => message.id));
     }
   }
 
-  private async invoke(messages: ReceivedMessage[]): Promise<void> {
-    const now = this.clock.now();
-    const event: SQSEvent = { Records: messages.map((message) => toRecord(this.name, message, now)) };
-    let failedIds: Set<string>;
+  /** Deletes the handled messages; one that stays (the delete failed) comes back after its visibility timeout, as on SQS. */
+  private async ack(messages: ReceivedMessage[], failedIds: Set<string>): Promise<void> {
     try {
-      const result = await this.handler(event, lambdaContext(`worker-${this.name}`, this.spec.visibilityTimeoutSeconds * 1000));
-      failedIds = new Set((result?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      await this.queue.ackAll(
+        this.name,
+        messages.filter((message) => !failedIds.has(message.id)).map((message) => message.receiptHandle),
+      );
     } catch (error) {
-      logger.error("worker threw; the whole batch will be retried", { queue: this.name, error: error as Error });
-      failedIds = new Set(messages.map((message) => message.id));
+      logger.error("deleting handled messages failed; they will be handled again", { queue: this.name, error: error as Error });
+      return;
     }
-    await this.queue.ackAll(
-      this.name,
-      messages.filter((message) => !failedIds.has(message.id)).map((message) => message.receiptHandle),
-    );
     this.state.processed += messages.length - failedIds.size;
     this.state.failed += failedIds.size;
-    this.state.lastRunAt = new Date(now).toISOString();
+    this.state.lastRunAt = new Date(this.clock.now()).toISOString();
   }
 }

@@ -1,5 +1,6 @@
 import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { NotKnownYetError } from "@sambung/core/error";
 import * as Event from "@sambung/core/event/index";
 import type { Envelope } from "@sambung/core/event/envelope";
 import { parseQueueBody } from "@sambung/core/event/queue-body";
@@ -36,7 +37,8 @@ export function worker(fn: (item: WorkItem) => Promise<void>): WorkerHandler {
           const envelope = Event.parse(parseQueueBody(record.body));
           await fn({ envelope, receiveCount: Number(record.attributes.ApproximateReceiveCount), record, ports: p });
         } catch (error) {
-          logger.warn("message failed; it will be retried", {
+          // A message ahead of what it refers to is an expected wait; anything else is worth a look.
+          logger[error instanceof NotKnownYetError ? "info" : "warn"]("message failed; it will be retried", {
             messageId: record.messageId,
             receiveCount: record.attributes.ApproximateReceiveCount,
             error: error instanceof Error ? error.message : String(error),

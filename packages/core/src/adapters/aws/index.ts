@@ -6,7 +6,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Ports } from "../../port.ts";
 import { systemClock } from "../clock.ts";
-import { FetchHttp } from "../http.ts";
+import { NodeHttp } from "../http.ts";
 import { EventBridgeBus } from "./bus.ts";
 import { AwsEnv } from "./env.ts";
 import { KmsKeyring } from "./keyring.ts";
@@ -62,6 +62,6 @@ export function createAwsPorts(env: Record<string, string | undefined>): Ports {
     keyring: new KmsKeyring(aws.kms, config.SAMBUNG_KMS_KEY_ID),
     secrets: new SecretsManagerPlatformSecrets(aws.secrets, config.SAMBUNG_PLATFORM_SECRET_ARN, clock),
     clock,
-    http: new FetchHttp(),
+    http: new NodeHttp(),
   };
 }

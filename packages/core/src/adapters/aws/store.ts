@@ -50,6 +50,19 @@ export class DynamoStore implements Store {
     return this.live(raw) ? toItem(raw) : undefined;
   }
 
+  async version(pk: string, sk: string): Promise<number | undefined> {
+    const { Item: raw } = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk, sk },
+        ConsistentRead: true,
+        ProjectionExpression: "#version, #ttl",
+        ExpressionAttributeNames: { "#version": "version", "#ttl": "ttl" },
+      }),
+    );
+    return this.live(raw) && typeof raw.version === "number" ? raw.version : undefined;
+  }
+
   async put(item: Item, options: PutOptions = {}): Promise<Item> {
     // Same normalisation SqliteStore gets from its JSON column: undefined dropped, Dates as strings.
     const data = JSON.parse(JSON.stringify(item.data)) as Record<string, unknown>;

@@ -7,6 +7,20 @@ import { Checkpointer } from "./checkpointer.ts";
 /** How long a write waits for another connection's transaction before it fails. */
 const BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * Tables whose definition changed since data directories were first written: the
+ * queue's messages lost their unique id index and the receipt index (an ack finds
+ * its row by the seq in the receipt), and both lost AUTOINCREMENT (a counter row
+ * rewritten by every insert). Each was one more page to write on every send,
+ * receive and ack. `seq` still orders rows: a new one is always above every row left.
+ */
+const REBUILT_TABLES = {
+  outbox: "seq INTEGER PRIMARY KEY, envelope TEXT NOT NULL, created_at INTEGER NOT NULL, failed_reason TEXT",
+  messages: `seq INTEGER PRIMARY KEY, id TEXT NOT NULL, queue TEXT NOT NULL, body TEXT NOT NULL,
+    sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT, dead_at INTEGER`,
+};
+const OUTDATED_DEFINITION = /UNIQUE|AUTOINCREMENT/;
+
 function isBusy(error: unknown): boolean {
   return typeof error === "object" && error !== null && "errcode" in error && (Number(error.errcode) & 0xff) === 5;
 }
@@ -47,20 +61,31 @@ export class LocalDatabase {
         PRIMARY KEY (pk, sk)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
-      CREATE TABLE IF NOT EXISTS outbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        envelope TEXT NOT NULL, created_at INTEGER NOT NULL, failed_reason TEXT
-      );
-      CREATE TABLE IF NOT EXISTS messages (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE, queue TEXT NOT NULL, body TEXT NOT NULL,
-        sent_at INTEGER NOT NULL, visible_at INTEGER NOT NULL,
-        receive_count INTEGER NOT NULL DEFAULT 0, receipt TEXT, dead_at INTEGER
-      );
+    `);
+    for (const [name, definition] of Object.entries(REBUILT_TABLES)) this.rebuildIfOutdated(name, definition);
+    this.db.exec(`
       CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, dead_at, visible_at);
-      CREATE INDEX IF NOT EXISTS messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL;
+      DROP INDEX IF EXISTS messages_receipt;
     `);
     this.checkpointer = path === ":memory:" || options.checkpointer === false ? undefined : new Checkpointer(path);
+  }
+
+  /** Creates `name`, or copies an existing one of an outdated definition into its current one. */
+  private rebuildIfOutdated(name: string, definition: string): void {
+    const table = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) as { sql: string } | undefined;
+    if (!table) {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${name} (${definition})`);
+      return;
+    }
+    if (!OUTDATED_DEFINITION.test(table.sql)) return;
+    this.db.exec(`
+      BEGIN IMMEDIATE;
+      CREATE TABLE ${name}_next (${definition});
+      INSERT INTO ${name}_next SELECT * FROM ${name};
+      DROP TABLE ${name};
+      ALTER TABLE ${name}_next RENAME TO ${name};
+      COMMIT;
+    `);
   }
 
   private readonly statements = new Map<string, StatementSync>();

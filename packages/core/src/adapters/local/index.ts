@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { queues } from "../../event/queues.ts";
 import type { Clock, PlatformConfig, Ports, QueueConfig } from "../../port.ts";
 import { systemClock } from "../clock.ts";
-import { FetchHttp } from "../http.ts";
+import { NodeHttp } from "../http.ts";
 import { LocalBus } from "./bus.ts";
 import { LocalDatabase } from "./database.ts";
 import { FileKeyring } from "./keyring.ts";
@@ -58,6 +58,6 @@ export function createLocalPorts(
     keyring: new FileKeyring(join(dataDir, "master.key.json")),
     secrets: new FilePlatformSecrets(join(dataDir, "platform-secrets.json")),
     clock,
-    http: new FetchHttp(),
+    http: new NodeHttp(),
   };
 }

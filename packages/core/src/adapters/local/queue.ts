@@ -17,6 +17,12 @@ interface MessageRow {
 
 const MAX_DELAY_SECONDS = 900;
 
+/** The row a receipt handle names (`<seq>:<token>`); -1, which no row has, for a handle that is not ours. */
+function seqOf(receiptHandle: string): number {
+  const seq = Number(receiptHandle.slice(0, receiptHandle.indexOf(":")));
+  return Number.isSafeInteger(seq) ? seq : -1;
+}
+
 export class UnknownQueueError extends Error {
   readonly queue: string;
 
@@ -79,40 +85,46 @@ export class SqliteQueue implements Queue {
     return this.database.grouped(() => {
       const rows = this.database
         .stmt(
-          "SELECT * FROM messages WHERE queue = ? AND dead_at IS NULL AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
+          "SELECT seq, id, body, sent_at, receive_count FROM messages WHERE queue = ? AND dead_at IS NULL AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
         )
-        .all(queue, now, Math.max(1, options.max)) as unknown as MessageRow[];
-      const received: ReceivedMessage[] = [];
-      const kill = this.database.stmt("UPDATE messages SET dead_at = ?, receipt = NULL WHERE seq = ?");
-      const take = this.database.stmt(
-        "UPDATE messages SET receive_count = ?, receipt = ?, visible_at = ? WHERE seq = ?",
-      );
-      for (const row of rows) {
-        const count = row.receive_count + 1;
-        if (count > maxReceiveCount) {
-          kill.run(now, row.seq);
-          continue;
-        }
-        const receipt = `${row.id}:${randomUUID()}`;
-        take.run(count, receipt, now + options.visibilityTimeoutSeconds * 1000, row.seq);
-        received.push({ id: row.id, receiptHandle: receipt, body: row.body, receiveCount: count, sentAt: row.sent_at });
+        .all(queue, now, Math.max(1, options.max)) as unknown as Pick<MessageRow, "seq" | "id" | "body" | "sent_at" | "receive_count">[];
+      if (rows.length === 0) return [];
+      const taken = rows.filter((row) => row.receive_count < maxReceiveCount);
+      const killed = rows.filter((row) => row.receive_count >= maxReceiveCount).map((row) => row.seq);
+      if (killed.length > 0) {
+        this.database
+          .stmt("UPDATE messages SET dead_at = ?, receipt = NULL WHERE seq IN (SELECT value FROM json_each(?))")
+          .run(now, JSON.stringify(killed));
       }
-      return received;
+      if (taken.length === 0) return [];
+      // One statement for the batch: a receipt is the row's seq (acks find it by primary key) and a token of this receive.
+      const token = randomUUID();
+      this.database
+        .stmt(
+          "UPDATE messages SET receive_count = receive_count + 1, receipt = seq || ':' || ?, visible_at = ? WHERE seq IN (SELECT value FROM json_each(?))",
+        )
+        .run(token, now + options.visibilityTimeoutSeconds * 1000, JSON.stringify(taken.map((row) => row.seq)));
+      return taken.map((row) => ({
+        id: row.id,
+        receiptHandle: `${row.seq}:${token}`,
+        body: row.body,
+        receiveCount: row.receive_count + 1,
+        sentAt: row.sent_at,
+      }));
     });
   }
 
   async ack(queue: string, receiptHandle: string): Promise<void> {
-    this.config(queue);
-    await this.database.grouped(() => this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?").run(queue, receiptHandle));
+    await this.ackAll(queue, [receiptHandle]);
   }
 
   /** Deletes a batch of handled messages in one write (what DeleteMessageBatch is to SQS). */
   async ackAll(queue: string, receiptHandles: string[]): Promise<void> {
     this.config(queue);
     if (receiptHandles.length === 0) return;
-    const remove = this.database.stmt("DELETE FROM messages WHERE queue = ? AND receipt = ?");
+    const remove = this.database.stmt("DELETE FROM messages WHERE seq = ? AND queue = ? AND receipt = ?");
     await this.database.grouped(() => {
-      for (const receipt of receiptHandles) remove.run(queue, receipt);
+      for (const receipt of receiptHandles) remove.run(seqOf(receipt), queue, receipt);
     });
   }
 
@@ -120,7 +132,9 @@ export class SqliteQueue implements Queue {
     this.config(queue);
     const visibleAt = this.clock.now() + Math.max(0, seconds) * 1000;
     await this.database.grouped(() =>
-      this.database.stmt("UPDATE messages SET receipt = NULL, visible_at = ? WHERE queue = ? AND receipt = ?").run(visibleAt, queue, receiptHandle),
+      this.database
+        .stmt("UPDATE messages SET receipt = NULL, visible_at = ? WHERE seq = ? AND queue = ? AND receipt = ?")
+        .run(visibleAt, seqOf(receiptHandle), queue, receiptHandle),
     );
   }
 

@@ -50,6 +50,11 @@ export class SqliteStore implements Store {
     return found ? toItem(found) : undefined;
   }
 
+  async version(pk: string, sk: string): Promise<number | undefined> {
+    const row = this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Pick<Row, "version" | "ttl"> | undefined;
+    return row && (row.ttl === null || row.ttl > this.nowSeconds()) ? row.version : undefined;
+  }
+
   async put(item: Item, options: PutOptions = {}): Promise<Item> {
     const outbox = item.outbox ? Envelope.parse(item.outbox) : undefined;
     const stored = await this.database.grouped(() => {

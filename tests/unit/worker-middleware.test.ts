@@ -11,7 +11,10 @@ import { tempDir } from "../support/runtime.ts";
 const dir = tempDir();
 beforeAll(() => usePorts(createLocalPorts(dir.path)));
 afterAll(() => dir.remove());
-afterEach(() => vi.restoreAllMocks());
+afterEach(() => {
+  vi.restoreAllMocks();
+  logger.setLogLevel("ERROR");
+});
 
 function batch(...ids: string[]): SQSEvent {
   return {
@@ -38,7 +41,16 @@ describe("the SQS worker stack", () => {
       if (id === "early") throw new NotKnownYetError("no payment matches order 7 yet; will retry");
       if (id === "broken") throw new Error("the table is gone");
     });
-    const result = await handler(batch("ok", "early", "broken"), {} as Context);
+    // What Powertools writes: one JSON line per call of its console (tests run at LOG_LEVEL=error).
+    logger.setLogLevel("INFO");
+    const console = (logger as unknown as { console: Console }).console;
+    const written = vi.spyOn(console, "warn").mockImplementation(() => undefined);
+    vi.spyOn(console, "info").mockImplementation(() => undefined);
+    const context = { awsRequestId: "req-42", functionName: "sambung-worker-diag", memoryLimitInMB: "512", invokedFunctionArn: "arn:aws:lambda:local:0:function:diag" } as unknown as Context;
+    const result = await handler(batch("ok", "early", "broken"), context);
+    // Each line carries the invocation it came from.
+    const line = written.mock.calls.map(([text]) => String(text)).find((text) => text.includes('"messageId":"broken"'));
+    expect(JSON.parse(line ?? "{}")).toMatchObject({ level: "WARN", function_request_id: "req-42", function_name: "sambung-worker-diag" });
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(["broken", "early"]);
     expect(warn.mock.calls.map(([, extra]) => extra)).toEqual([expect.objectContaining({ messageId: "broken", error: "the table is gone" })]);
     expect(info.mock.calls.map(([, extra]) => extra)).toContainEqual(expect.objectContaining({ messageId: "early", error: expect.stringContaining("will retry") }));

@@ -1,10 +1,9 @@
 import middy from "@middy/core";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { answerChallenge } from "@sambung/core/inbound/challenge";
 import * as Inbound from "@sambung/core/inbound/index";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { z } from "zod";
-import { logger } from "../log.ts";
+import { logContext } from "../middleware/log-context.ts";
 import { http, prepare, requestIds, toProblem } from "../middleware/http.ts";
 
 const Path = z.object({ type: z.string().min(1), slug: z.string().min(1) });
@@ -30,7 +29,7 @@ export const receive = http({ auth: { public: true }, params: Path }, async ({ p
 
 /** The vendor's subscription handshake (Meta's hub.challenge): the answer is the challenge as plain text, not JSON. */
 export const verify = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-  .use(injectLambdaContext(logger))
+  .use(logContext())
   .handler(async (event) => {
     const { headers, correlationId } = requestIds(event);
     try {

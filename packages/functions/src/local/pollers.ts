@@ -44,9 +44,18 @@ export class QueuePoller {
   readonly state: WorkerState = { running: false, processed: 0, failed: 0 };
   private readonly loops: Promise<void>[] = [];
   private readonly waiters = new Set<() => void>();
+  /**
+   * A send wakes one idle loop, not all of them: the others would only find the
+   * queue empty, at a receive and an idle check each. A loop that takes a full
+   * batch wakes the next, so a backlog still gets every loop.
+   */
   private readonly onSignal = () => {
-    for (const wake of [...this.waiters]) wake();
+    const [first] = this.waiters;
+    first?.();
   };
+  private wakeAll(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
 
   private readonly name: QueueName;
   private readonly spec: QueueSpec;
@@ -74,7 +83,7 @@ export class QueuePoller {
   async stop(): Promise<void> {
     this.state.running = false;
     this.database.signals.off(`queue:${this.name}`, this.onSignal);
-    this.onSignal();
+    this.wakeAll();
     await Promise.all(this.loops);
   }
 
@@ -112,6 +121,7 @@ export class QueuePoller {
         await this.idle();
         continue;
       }
+      if (messages.length >= this.spec.batchSize) this.onSignal();
       acked = this.ack(messages, await this.invoke(messages));
     }
     await acked;

@@ -1,5 +1,4 @@
 import middy from "@middy/core";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { DomainError, RateLimitedError } from "@sambung/core/error";
 import type { Ports } from "@sambung/core/port";
 import { InvalidCursorError } from "@sambung/core/port";
@@ -8,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { logger } from "../log.ts";
+import { logContext } from "./log-context.ts";
 import { ports } from "../ports.ts";
 import * as Tenant from "@sambung/core/tenant/index";
 
@@ -177,7 +177,7 @@ export function http<S extends Schemas>(schemas: S, fn: (request: Request<S>) =>
     }
   };
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-    .use(injectLambdaContext(logger))
+    .use(logContext())
     .handler(core);
 }
 

@@ -1,5 +1,4 @@
 import middy from "@middy/core";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { NotKnownYetError } from "@sambung/core/error";
 import * as Event from "@sambung/core/event/index";
 import type { Envelope } from "@sambung/core/event/envelope";
@@ -7,6 +6,7 @@ import { parseQueueBody } from "@sambung/core/event/queue-body";
 import type { Ports } from "@sambung/core/port";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { logger } from "../log.ts";
+import { logContext } from "./log-context.ts";
 import { ports } from "../ports.ts";
 
 export interface WorkItem {
@@ -49,5 +49,5 @@ export function worker(fn: (item: WorkItem) => Promise<void>): WorkerHandler {
     );
     return { batchItemFailures };
   };
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>().use(injectLambdaContext(logger)).handler(core);
+  return middy<SQSEvent, SQSBatchResponse, Error, Context>().use(logContext()).handler(core);
 }

@@ -1,9 +1,9 @@
 import middy from "@middy/core";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { parseQueueBody } from "@sambung/core/event/queue-body";
 import * as Outbound from "@sambung/core/outbound/index";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { logger } from "../log.ts";
+import { logContext } from "../middleware/log-context.ts";
 import { ports } from "../ports.ts";
 import type { WorkerHandler } from "../middleware/worker.ts";
 
@@ -13,7 +13,7 @@ import type { WorkerHandler } from "../middleware/worker.ts";
  * instead of the envelope-only `worker` middleware; partial batch responses as there.
  */
 export const handler: WorkerHandler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
-  .use(injectLambdaContext(logger))
+  .use(logContext())
   .handler(async (event) => {
     const p = await ports();
     const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];

@@ -21,6 +21,14 @@ const REBUILT_TABLES = {
 };
 const OUTDATED_DEFINITION = /UNIQUE|AUTOINCREMENT/;
 
+interface PendingOp {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 function isBusy(error: unknown): boolean {
   return typeof error === "object" && error !== null && "errcode" in error && (Number(error.errcode) & 0xff) === 5;
 }
@@ -100,13 +108,13 @@ export class LocalDatabase {
     return statement;
   }
 
-  private pending: { run: () => unknown; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
+  private pending: PendingOp[] = [];
   private flushScheduled = false;
 
   /**
    * Group commit: writes issued in the same turn of the event loop share one
-   * transaction, each inside its own savepoint so one failed condition undoes only
-   * its own write. A commit costs far more than a statement, so under load this
+   * transaction; a write that fails its condition undoes only its own changes
+   * (see runAll). A commit costs far more than a statement, so under load this
    * is what keeps many concurrent requests from queuing behind each other's fsync.
    * Each promise settles after the shared COMMIT.
    */
@@ -170,21 +178,9 @@ export class LocalDatabase {
     this.busySince = undefined;
     const batch = this.pending;
     this.pending = [];
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
     try {
-      const savepoint = this.stmt("SAVEPOINT op");
-      const release = this.stmt("RELEASE op");
-      for (const op of batch) {
-        savepoint.run();
-        try {
-          outcomes.push({ ok: true, value: op.run() });
-          release.run();
-        } catch (error) {
-          this.stmt("ROLLBACK TO op").run();
-          release.run();
-          outcomes.push({ ok: false, error });
-        }
-      }
+      outcomes = this.runAll(batch);
       this.stmt("COMMIT").run();
     } catch (error) {
       this.stmt("ROLLBACK").run();
@@ -196,6 +192,45 @@ export class LocalDatabase {
       if (outcome?.ok) op.resolve(outcome.value);
       else op.reject(outcome?.error);
     });
+  }
+
+  /**
+   * The common case, where no write fails its condition: the batch runs under one
+   * savepoint instead of one per op. When an op throws, the whole batch is undone
+   * (the transaction and its lock stay) and run again op by op; every op is a
+   * function of what the database holds, so running it again is safe.
+   */
+  private runAll(batch: PendingOp[]): Outcome[] {
+    const outcomes: Outcome[] = [];
+    this.stmt("SAVEPOINT batch").run();
+    try {
+      for (const op of batch) outcomes.push({ ok: true, value: op.run() });
+      return outcomes;
+    } catch {
+      this.stmt("ROLLBACK TO batch").run();
+      return this.runEachInSavepoint(batch);
+    } finally {
+      this.stmt("RELEASE batch").run();
+    }
+  }
+
+  /** Each op in its own savepoint, so one that fails undoes only its own writes. */
+  private runEachInSavepoint(batch: PendingOp[]): Outcome[] {
+    const outcomes: Outcome[] = [];
+    const savepoint = this.stmt("SAVEPOINT op");
+    const release = this.stmt("RELEASE op");
+    for (const op of batch) {
+      savepoint.run();
+      try {
+        outcomes.push({ ok: true, value: op.run() });
+        release.run();
+      } catch (error) {
+        this.stmt("ROLLBACK TO op").run();
+        release.run();
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
   }
 
   close(): void {

@@ -1,9 +1,11 @@
 import { createLocalPorts, LocalDatabase } from "@sambung/core/adapters/local/index";
-import { systemClock } from "@sambung/core/adapters/clock";
+import { ManualClock, systemClock } from "@sambung/core/adapters/clock";
+import { startExpirySweep } from "@sambung/functions/local/expiry-sweep";
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../support/runtime.ts";
+import { waitFor } from "../support/wait.ts";
 
 describe("LocalDatabase shared by two connections (the runtime's two threads)", () => {
   let dir: ReturnType<typeof tempDir>;
@@ -116,6 +118,33 @@ describe("LocalDatabase on a data directory from an earlier version", () => {
       expect(await ports.queue.redrive("diag")).toBe(1);
       expect((await ports.queue.receive("diag", { max: 10, visibilityTimeoutSeconds: 30 })).map((received) => received.id)).toEqual(["m2"]);
     } finally {
+      ports.database.close();
+      dir.remove();
+    }
+  });
+});
+
+describe("the local store's TTL sweep", () => {
+  it("deletes expired items in batches in the background and leaves live ones", async () => {
+    const dir = tempDir();
+    const clock = new ManualClock();
+    const ports = createLocalPorts(dir.path, clock, {}, { checkpointer: false });
+    const sweep = startExpirySweep(ports, 10);
+    try {
+      const soon = Math.floor(clock.now() / 1000) + 60;
+      await Promise.all(Array.from({ length: 1_200 }, (_, index) => ports.store.put({ pk: "RATE#key", sk: String(index), ttl: soon, data: { used: index } })));
+      await ports.store.put({ pk: "RATE#key", sk: "later", ttl: soon + 3_600, data: {} });
+      await ports.store.put({ pk: "TENANT#t1", sk: "PROFILE", data: { name: "Hotel Melati" } });
+      const rows = () => (ports.database.stmt("SELECT COUNT(*) AS n FROM items").get() as { n: number }).n;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(rows()).toBe(1_202);
+
+      clock.advance(61_000);
+      await waitFor(() => rows() === 2, "the expired items deleted");
+      expect(await ports.store.get("RATE#key", "later")).toBeDefined();
+      expect(await ports.store.get("TENANT#t1", "PROFILE")).toMatchObject({ data: { name: "Hotel Melati" } });
+    } finally {
+      await sweep.stop();
       ports.database.close();
       dir.remove();
     }

@@ -7,10 +7,11 @@ import type { WorkerHandler } from "../middleware/worker.ts";
 import { workers } from "../workers/table.ts";
 import { CronTimer } from "./cron-timer.ts";
 import { loadHandler } from "./handlers.ts";
+import { startExpirySweep } from "./expiry-sweep.ts";
 import { startOutboxLoop } from "./outbox-loop.ts";
 import { QueuePoller } from "./pollers.ts";
 
-/** The hub's work off the request path: the outbox dispatcher, a poller per queue calling its SQS worker, and the cron timer. */
+/** The hub's work off the request path: the outbox dispatcher, a poller per queue calling its SQS worker, the cron timer and the expiry sweep. */
 export interface Background {
   pollers: Map<QueueName, QueuePoller>;
   cron: CronTimer;
@@ -28,9 +29,11 @@ export async function startBackground(ports: LocalPorts, clock: Clock, options: 
   }
   const outbox = startOutboxLoop(ports);
   const cron = new CronTimer(cronJobs, clock);
+  let expiry: { stop: () => Promise<void> } | undefined;
   if (options.run) {
     for (const poller of pollers.values()) poller.start();
     cron.start();
+    expiry = startExpirySweep(ports);
   }
   return {
     pollers,
@@ -39,6 +42,7 @@ export async function startBackground(ports: LocalPorts, clock: Clock, options: 
     stop: async () => {
       await Promise.all([...pollers.values()].map((poller) => poller.stop()));
       await cron.stop();
+      await expiry?.stop();
       await outbox.stop();
     },
   };

@@ -69,6 +69,7 @@ export class LocalDatabase {
         PRIMARY KEY (pk, sk)
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk) WHERE gsi1pk IS NOT NULL;
+      CREATE INDEX IF NOT EXISTS items_ttl ON items (ttl) WHERE ttl IS NOT NULL;
     `);
     for (const [name, definition] of Object.entries(REBUILT_TABLES)) this.rebuildIfOutdated(name, definition);
     this.db.exec(`

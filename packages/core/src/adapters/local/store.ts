@@ -158,9 +158,19 @@ export class SqliteStore implements Store {
     this.database.stmt("SELECT 1").get();
   }
 
-  /** Deletes expired rows; reads already hide them, this only reclaims space. */
-  sweepExpired(): number {
-    return Number(this.database.stmt("DELETE FROM items WHERE ttl IS NOT NULL AND ttl <= ?").run(this.nowSeconds()).changes);
+  /**
+   * Deletes up to `max` expired rows; reads already hide them, this reclaims the
+   * space (DynamoDB's TTL does it on AWS). A bounded batch keeps the write lock short.
+   */
+  async sweepExpired(max = 500): Promise<number> {
+    const now = this.nowSeconds();
+    return this.database.grouped(() =>
+      Number(
+        this.database
+          .stmt("DELETE FROM items WHERE (pk, sk) IN (SELECT pk, sk FROM items WHERE ttl IS NOT NULL AND ttl <= ? LIMIT ?)")
+          .run(now, max).changes,
+      ),
+    );
   }
 }
 

@@ -44,18 +44,9 @@ export class QueuePoller {
   readonly state: WorkerState = { running: false, processed: 0, failed: 0 };
   private readonly loops: Promise<void>[] = [];
   private readonly waiters = new Set<() => void>();
-  /**
-   * A send wakes one idle loop, not all of them: the others would only find the
-   * queue empty, at a receive and an idle check each. A loop that takes a full
-   * batch wakes the next, so a backlog still gets every loop.
-   */
   private readonly onSignal = () => {
-    const [first] = this.waiters;
-    first?.();
-  };
-  private wakeAll(): void {
     for (const wake of [...this.waiters]) wake();
-  }
+  };
 
   private readonly name: QueueName;
   private readonly spec: QueueSpec;
@@ -83,7 +74,7 @@ export class QueuePoller {
   async stop(): Promise<void> {
     this.state.running = false;
     this.database.signals.off(`queue:${this.name}`, this.onSignal);
-    this.wakeAll();
+    this.onSignal();
     await Promise.all(this.loops);
   }
 
@@ -121,7 +112,6 @@ export class QueuePoller {
         await this.idle();
         continue;
       }
-      if (messages.length >= this.spec.batchSize) this.onSignal();
       acked = this.ack(messages, await this.invoke(messages));
     }
     await acked;

@@ -46,13 +46,13 @@ const done = () => {
 `;
 
 /**
- * WAL frames (4 KB pages, so 256 MB) past which the checkpointer starts the WAL
+ * WAL frames (4 KB pages, so 512 MB) past which the checkpointer starts the WAL
  * over. Under steady load a writer never finds the WAL free of readers to restart it
  * itself, and it grew without end (500 MB in a 90-second benchmark). A restart holds
- * writers back for the little copied since the last pass (20–70 ms seen here), so it
- * is a cap, not a routine: a busy hub restarts about every 10 seconds, an idle one never.
+ * writers back while it waits for readers (20–70 ms seen here), so it is a cap, not a
+ * routine: a hub at full load restarts about once a minute, an idle one never.
  */
-const RESTART_FRAMES = 65_536;
+const RESTART_FRAMES = 131_072;
 
 /** How long closing the database waits for the thread to let go of its connection. */
 const STOP_WAIT_MS = 5_000;

@@ -5,8 +5,16 @@ import { HttpTimeoutError, type Http, type HttpRequest, type HttpResponse, type 
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** Keep-alive pools shared by every call: a webhook receiver or gateway is reached over connections already open. */
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+/**
+ * Keep-alive pools shared by every call: a webhook receiver or gateway is reached over
+ * connections already open. A connection idle for 30 s is closed (sooner if the server
+ * says so in Keep-Alive), so a hub that once called thousands of hosts does not keep them all.
+ */
+const IDLE_SOCKET_MS = 30_000;
+const agents = {
+  http: new HttpAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+  https: new HttpsAgent({ keepAlive: true, timeout: IDLE_SOCKET_MS }),
+};
 
 function decoded(response: IncomingMessage): NodeJS.ReadableStream {
   switch (response.headers["content-encoding"]?.trim().toLowerCase()) {

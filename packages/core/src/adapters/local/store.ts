@@ -38,7 +38,7 @@ export class SqliteStore implements Store {
     return Math.floor(this.clock.now() / 1000);
   }
 
-  private live(row: Row | undefined): Row | undefined {
+  private live<T extends Pick<Row, "ttl">>(row: T | undefined): T | undefined {
     if (!row) return undefined;
     if (row.ttl !== null && row.ttl <= this.nowSeconds()) return undefined;
     return row;
@@ -52,7 +52,7 @@ export class SqliteStore implements Store {
 
   async version(pk: string, sk: string): Promise<number | undefined> {
     const row = this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Pick<Row, "version" | "ttl"> | undefined;
-    return row && (row.ttl === null || row.ttl > this.nowSeconds()) ? row.version : undefined;
+    return this.live(row)?.version;
   }
 
   async put(item: Item, options: PutOptions = {}): Promise<Item> {

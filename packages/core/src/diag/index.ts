@@ -19,7 +19,6 @@ export const CreatePing = z.object({
   holdMs: z.number().int().min(0).max(60_000).default(0),
   note: z.string().max(200).optional(),
 });
-export type CreatePing = z.input<typeof CreatePing>;
 
 export const Ping = z.object({
   id: z.string(),
@@ -44,8 +43,8 @@ export class InjectedFailure extends Error {
   }
 }
 
-export async function create(ports: Ports, input: CreatePing): Promise<Ping> {
-  const parsed = CreatePing.parse(input);
+/** `input` as the HTTP layer parsed it (defaults applied). */
+export async function create(ports: Ports, parsed: z.output<typeof CreatePing>): Promise<Ping> {
   const id = `ping_${uuidv7()}`;
   const ping: Ping = {
     id,

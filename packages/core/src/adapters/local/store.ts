@@ -56,9 +56,10 @@ export class SqliteStore implements Store {
   }
 
   async put(item: Item, options: PutOptions = {}): Promise<Item> {
-    const outbox = item.outbox ? Envelope.parse(item.outbox) : undefined;
+    const outbox = item.outbox ? JSON.stringify(Envelope.parse(item.outbox)) : null;
     const stored = await this.database.grouped(() => {
-      const row = this.database.stmt("SELECT * FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Row | undefined;
+      // The condition needs only the version and expiry: the old data stays in SQLite.
+      const row = this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Pick<Row, "version" | "ttl"> | undefined;
       const existing = this.live(row);
       if (options.ifNotExists && existing) throw new ConditionFailedError(item.pk, item.sk);
       if (options.ifVersion !== undefined && existing?.version !== options.ifVersion) {
@@ -79,18 +80,16 @@ export class SqliteStore implements Store {
           item.gsi1sk ?? null,
           item.ttl ?? null,
           version,
-          outbox ? JSON.stringify(outbox) : null,
+          outbox,
           JSON.stringify(item.data),
         );
       // The record is the outbox entry: only a true insert emits, as the stream pipe (INSERT
       // records only) does on AWS; replacing an expired row is a MODIFY there, so not here either.
       const inserted = row === undefined;
-      if (outbox && inserted) {
-        this.database
-          .stmt("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)")
-          .run(JSON.stringify(outbox), this.clock.now());
+      if (outbox !== null && inserted) {
+        this.database.stmt("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)").run(outbox, this.clock.now());
       }
-      return { next, emitted: Boolean(outbox && inserted) };
+      return { next, emitted: outbox !== null && inserted };
     });
     if (stored.emitted) this.database.signals.emit("outbox");
     return stored.next;
@@ -100,7 +99,7 @@ export class SqliteStore implements Store {
     await this.database.grouped(() => {
       if (options.ifVersion !== undefined) {
         const existing = this.live(
-          this.database.stmt("SELECT * FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Row | undefined,
+          this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Pick<Row, "version" | "ttl"> | undefined,
         );
         if (existing?.version !== options.ifVersion) throw new ConditionFailedError(pk, sk);
       }
@@ -179,7 +178,8 @@ function toItem(row: Row): Item {
   if (row.gsi1pk !== null) item.gsi1pk = row.gsi1pk;
   if (row.gsi1sk !== null) item.gsi1sk = row.gsi1sk;
   if (row.ttl !== null) item.ttl = row.ttl;
-  if (row.outbox !== null) item.outbox = Envelope.parse(JSON.parse(row.outbox));
+  // Validated when it was written (put): read back as stored, like `data`.
+  if (row.outbox !== null) item.outbox = JSON.parse(row.outbox) as Envelope;
   return item;
 }
 

@@ -5,6 +5,7 @@ import { startBareServer, startHub } from "./servers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = 4;
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 
 /** The round with the median throughput. */
 function median(rounds: LoadResult[]): LoadResult {
@@ -25,9 +26,11 @@ export const ingest: Bench = async () => {
   const hub = await startHub({ SAMBUNG_OWNER_EMAIL: OWNER.email, SAMBUNG_OWNER_PASSWORD: OWNER.password });
   const url = `${hub.url}/api/diag/pings`;
   const headers = { authorization: `Bearer ${await signIn(hub.url)}` };
-  // Warm-up for both servers and for the load generator itself: JIT, keep-alive connections, SQLite pages.
+  // Warm-up for both servers and for the load generator itself: keep-alive connections, SQLite
+  // pages, and the JIT, which compiles a new hub's per-request code in bursts for the first
+  // 15,000 or so requests (see deliveries.ts).
   await load({ url: `${bare.url}/`, body, seconds: 1, connections: 32 });
-  await load({ url, body, headers, seconds: 2, connections: 32 });
+  await load({ url, body, headers, seconds: WARMUP_SECONDS, connections: 32 });
 
   // This machine's speed drifts from second to second (shared cores): bare and hub take
   // turns, and the ratio compares the median round of each, not one early run with one late one.

@@ -6,6 +6,7 @@ import { startBareServer, startHub } from "./servers.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const LATENCY_RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 500);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 6);
 const SERVER_KEY = "SB-Mid-server-BENCHKEY0123456789abcd";
 
 /**
@@ -79,7 +80,10 @@ export const webhooks: Bench = async () => {
     if (created.status !== 201) throw new Error(`bench provider not created: ${created.status} ${JSON.stringify(created.body)}`);
     const url = `${hub.url}/webhook/payment/${created.body.slug}`;
 
-    await load({ url, seconds: 1, connections: 8, next: notifications("warm") });
+    // Warm-up past the JIT's optimizing bursts of a new process (about 15,000 requests, see
+    // deliveries.ts), and let the settle worker take the warm-up's webhooks before measuring.
+    await load({ url, seconds: WARMUP_SECONDS, connections: 32, next: notifications("warm") });
+    await caughtUp(hub.url);
     const hubMax = await load({ url, seconds: SECONDS, connections: 32, next: notifications("max") });
     // The settle worker is still working through the throughput run's webhooks: latency is
     // measured at 500/s on a hub that has caught up, not under the backlog of the run before.

@@ -43,7 +43,7 @@ export class InjectedFailure extends Error {
   }
 }
 
-/** `input` as the HTTP layer parsed it (defaults applied). */
+/** `parsed`: the request as the HTTP layer validated it against CreatePing (defaults applied). */
 export async function create(ports: Ports, parsed: z.output<typeof CreatePing>): Promise<Ping> {
   const id = `ping_${uuidv7()}`;
   const ping: Ping = {

@@ -50,16 +50,19 @@ export class SqliteStore implements Store {
     return found ? toItem(found) : undefined;
   }
 
+  /** The version and expiry of a row, without its data: what conditions and `version` need. */
+  private head(pk: string, sk: string): Pick<Row, "version" | "ttl"> | undefined {
+    return this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Pick<Row, "version" | "ttl"> | undefined;
+  }
+
   async version(pk: string, sk: string): Promise<number | undefined> {
-    const row = this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Pick<Row, "version" | "ttl"> | undefined;
-    return this.live(row)?.version;
+    return this.live(this.head(pk, sk))?.version;
   }
 
   async put(item: Item, options: PutOptions = {}): Promise<Item> {
     const outbox = item.outbox ? JSON.stringify(Envelope.parse(item.outbox)) : null;
     const stored = await this.database.grouped(() => {
-      // The condition needs only the version and expiry: the old data stays in SQLite.
-      const row = this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(item.pk, item.sk) as Pick<Row, "version" | "ttl"> | undefined;
+      const row = this.head(item.pk, item.sk);
       const existing = this.live(row);
       if (options.ifNotExists && existing) throw new ConditionFailedError(item.pk, item.sk);
       if (options.ifVersion !== undefined && existing?.version !== options.ifVersion) {
@@ -98,9 +101,7 @@ export class SqliteStore implements Store {
   async delete(pk: string, sk: string, options: { ifVersion?: number } = {}): Promise<void> {
     await this.database.grouped(() => {
       if (options.ifVersion !== undefined) {
-        const existing = this.live(
-          this.database.stmt("SELECT version, ttl FROM items WHERE pk = ? AND sk = ?").get(pk, sk) as Pick<Row, "version" | "ttl"> | undefined,
-        );
+        const existing = this.live(this.head(pk, sk));
         if (existing?.version !== options.ifVersion) throw new ConditionFailedError(pk, sk);
       }
       this.database.stmt("DELETE FROM items WHERE pk = ? AND sk = ?").run(pk, sk);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAgodaFake, type AgodaBooking, type AgodaFake } from "../fakes/ota/agoda.ts";
-import { DAY_MS, isoDay, putAri, RATE, ROOMS, useChannelsHub } from "../support/channels.ts";
+import { DAY_MS, FAST_RETRY, isoDay, putAri, RATE, ROOMS, useChannelsHub } from "../support/channels.ts";
 import { waitFor } from "../support/wait.ts";
 import { startReceiver, type Receiver } from "../support/webhook-receiver.ts";
 
@@ -32,7 +32,6 @@ interface PullView {
 const PROPERTY = "5950804";
 const AGODA_ROOMS: Record<string, string> = { STD: "109614900", DLX: "109614901", STE: "109614902" };
 const AGODA_RATE = "2377448";
-const FAST_RETRY = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 0 };
 
 describe("Agoda bookings over the YCS API", () => {
   const running = useChannelsHub();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startXoteloFake, type XoteloFake } from "../fakes/xotelo.ts";
-import { DAY_MS, isoDay, putAri, RATE, useChannelsHub } from "../support/channels.ts";
+import { DAY_MS, FAST_RETRY, isoDay, putAri, RATE, useChannelsHub } from "../support/channels.ts";
 import { waitFor } from "../support/wait.ts";
 
 /**
@@ -24,7 +24,6 @@ interface ParityView {
 }
 
 const HOTEL_KEY = "g297697-d1234567";
-const FAST_RETRY = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 0 };
 
 describe("rate parity with a rate shopper", () => {
   const running = useChannelsHub();

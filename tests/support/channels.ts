@@ -41,7 +41,8 @@ export interface ChannelSetup {
   close(): Promise<void>;
 }
 
-const FAST_RETRY = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 0 };
+/** A provider retry policy that gives up after one quick retry, so failure paths finish within a test. */
+export const FAST_RETRY = { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 0 };
 
 /** The JSON channel signs the bookings it pushes: hex HMAC-SHA256 of the body in X-Signature (as the Traveloka / tiket.com presets). */
 export const JSON_PUSH_SECRET = "tvl-push-secret-0123456789";

@@ -167,7 +167,7 @@ export class SqliteStore implements Store {
     return this.database.grouped(() =>
       Number(
         this.database
-          .stmt("DELETE FROM items WHERE (pk, sk) IN (SELECT pk, sk FROM items WHERE ttl IS NOT NULL AND ttl <= ? LIMIT ?)")
+          .stmt("DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE ttl IS NOT NULL AND ttl <= ? LIMIT ?)")
           .run(now, max).changes,
       ),
     );

@@ -1,5 +1,6 @@
 import { createLocalPorts, LocalDatabase } from "@sambung/core/adapters/local/index";
 import { ConditionFailedError } from "@sambung/core/port";
+import * as Event from "@sambung/core/event/index";
 import { ManualClock, systemClock } from "@sambung/core/adapters/clock";
 import { startExpirySweep } from "@sambung/functions/local/expiry-sweep";
 import { DatabaseSync } from "node:sqlite";
@@ -159,6 +160,34 @@ describe("LocalDatabase on a data directory whose items table is WITHOUT ROWID",
       await expect(ports.store.put({ pk: "TENANT#t1", sk: "PROFILE", data: {} }, { ifVersion: 2 })).rejects.toBeInstanceOf(ConditionFailedError);
       expect(await ports.store.put({ pk: "TENANT#t1", sk: "PROFILE", data: { name: "Hotel Kenanga" } }, { ifVersion: 3 })).toMatchObject({ version: 4 });
       expect((ports.database.stmt("SELECT COUNT(*) AS n FROM items WHERE pk = 'TENANT#t1'").get() as { n: number }).n).toBe(1);
+    } finally {
+      ports.database.close();
+      dir.remove();
+    }
+  });
+});
+
+describe("the local store's outbox", () => {
+  it("takes an item's event only when the put inserts it, as the stream pipe takes only INSERT records", async () => {
+    const dir = tempDir();
+    const clock = new ManualClock();
+    const ports = createLocalPorts(dir.path, clock, {}, { checkpointer: false });
+    try {
+      const event = () => Event.create({ type: "diag.ping", tenantId: "platform", data: { pingId: "p1", failTimes: 0, holdMs: 0 } });
+      const outboxRows = () => (ports.database.stmt("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n;
+      const ttl = Math.floor(clock.now() / 1000) + 60;
+      await ports.store.put({ pk: "DIAG#PING", sk: "p1", ttl, data: {}, outbox: event() }, { ifNotExists: true });
+      expect(outboxRows()).toBe(1);
+      await expect(ports.store.put({ pk: "DIAG#PING", sk: "p1", data: {}, outbox: event() }, { ifNotExists: true })).rejects.toBeInstanceOf(ConditionFailedError);
+      await ports.store.put({ pk: "DIAG#PING", sk: "p1", ttl, data: { changed: true }, outbox: event() }, { ifVersion: 1 });
+      await ports.store.put({ pk: "DIAG#PING", sk: "p1", ttl, data: {}, outbox: event() });
+      expect(outboxRows()).toBe(1);
+      // An expired row replaced is a MODIFY, not an INSERT: no event, and the version starts again.
+      clock.advance(61_000);
+      expect(await ports.store.put({ pk: "DIAG#PING", sk: "p1", data: {}, outbox: event() }, { ifNotExists: true })).toMatchObject({ version: 1 });
+      expect(outboxRows()).toBe(1);
+      await ports.store.put({ pk: "DIAG#PING", sk: "p2", data: {}, outbox: event() });
+      expect(outboxRows()).toBe(2);
     } finally {
       ports.database.close();
       dir.remove();

@@ -61,7 +61,27 @@ export class SqliteStore implements Store {
 
   async put(item: Item, options: PutOptions = {}): Promise<Item> {
     const outbox = item.outbox ? JSON.stringify(Envelope.parse(item.outbox)) : null;
+    const values = [item.pk, item.sk, item.gsi1pk ?? null, item.gsi1sk ?? null, item.ttl ?? null] as const;
+    const data = JSON.stringify(item.data);
     const stored = await this.database.grouped(() => {
+      // The common conditional writes take one statement; the rest read the row's head first.
+      if (options.ifVersion !== undefined && !options.ifNotExists) {
+        const version = options.ifVersion + 1;
+        const { changes } = this.database
+          .stmt(
+            `UPDATE items SET gsi1pk = ?3, gsi1sk = ?4, ttl = ?5, version = ?6, outbox = ?7, data = ?8
+             WHERE pk = ?1 AND sk = ?2 AND version = ?9 AND (ttl IS NULL OR ttl > ?10)`,
+          )
+          .run(...values, version, outbox, data, options.ifVersion, this.nowSeconds());
+        if (changes === 0) throw new ConditionFailedError(item.pk, item.sk);
+        return { next: { ...item, version }, emitted: false };
+      }
+      if (options.ifNotExists && options.ifVersion === undefined) {
+        const { changes } = this.database
+          .stmt("INSERT INTO items (pk, sk, gsi1pk, gsi1sk, ttl, version, outbox, data) VALUES (?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT (pk, sk) DO NOTHING")
+          .run(...values, outbox, data);
+        if (changes === 1) return { next: { ...item, version: 1 }, emitted: this.emit(outbox) };
+      }
       const row = this.head(item.pk, item.sk);
       const existing = this.live(row);
       if (options.ifNotExists && existing) throw new ConditionFailedError(item.pk, item.sk);
@@ -69,33 +89,26 @@ export class SqliteStore implements Store {
         throw new ConditionFailedError(item.pk, item.sk);
       }
       const version = (existing?.version ?? 0) + 1;
-      const next: Item = { ...item, version };
       this.database
         .stmt(
           `INSERT INTO items (pk, sk, gsi1pk, gsi1sk, ttl, version, outbox, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (pk, sk) DO UPDATE SET gsi1pk = excluded.gsi1pk, gsi1sk = excluded.gsi1sk, ttl = excluded.ttl,
              version = excluded.version, outbox = excluded.outbox, data = excluded.data`,
         )
-        .run(
-          item.pk,
-          item.sk,
-          item.gsi1pk ?? null,
-          item.gsi1sk ?? null,
-          item.ttl ?? null,
-          version,
-          outbox,
-          JSON.stringify(item.data),
-        );
+        .run(...values, version, outbox, data);
       // The record is the outbox entry: only a true insert emits, as the stream pipe (INSERT
       // records only) does on AWS; replacing an expired row is a MODIFY there, so not here either.
-      const inserted = row === undefined;
-      if (outbox !== null && inserted) {
-        this.database.stmt("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)").run(outbox, this.clock.now());
-      }
-      return { next, emitted: outbox !== null && inserted };
+      return { next: { ...item, version }, emitted: row === undefined && this.emit(outbox) };
     });
     if (stored.emitted) this.database.signals.emit("outbox");
     return stored.next;
+  }
+
+  /** Adds an inserted item's event to the outbox, in the insert's transaction; true if it had one. */
+  private emit(outbox: string | null): boolean {
+    if (outbox === null) return false;
+    this.database.stmt("INSERT INTO outbox (envelope, created_at) VALUES (?, ?)").run(outbox, this.clock.now());
+    return true;
   }
 
   async delete(pk: string, sk: string, options: { ifVersion?: number } = {}): Promise<void> {

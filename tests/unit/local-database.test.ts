@@ -1,5 +1,5 @@
-import { createLocalPorts, LocalDatabase } from "@sambung/core/adapters/local/index";
-import { ConditionFailedError } from "@sambung/core/port";
+import { createLocalPorts, LocalDatabase, type LocalPorts } from "@sambung/core/adapters/local/index";
+import { ConditionFailedError, type Clock } from "@sambung/core/port";
 import * as Event from "@sambung/core/event/index";
 import { ManualClock, systemClock } from "@sambung/core/adapters/clock";
 import { startExpirySweep } from "@sambung/functions/local/expiry-sweep";
@@ -9,6 +9,31 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "../support/runtime.ts";
 import { waitFor } from "../support/wait.ts";
+
+/**
+ * Local ports on a fresh data directory, closed and removed after `use`; `earlier` writes
+ * the database an older version left there first.
+ */
+async function withLocalPorts(options: { clock?: Clock; earlier?: string }, use: (ports: LocalPorts) => Promise<void>): Promise<void> {
+  const { clock = systemClock, earlier } = options;
+  const dir = tempDir();
+  if (earlier) {
+    const old = new DatabaseSync(join(dir.path, "sambung.db"));
+    old.exec(earlier);
+    old.close();
+  }
+  const ports = createLocalPorts(dir.path, clock, {}, { checkpointer: false });
+  try {
+    await use(ports);
+  } finally {
+    ports.database.close();
+    dir.remove();
+  }
+}
+
+function countRows(ports: LocalPorts, from: string): number {
+  return (ports.database.stmt(`SELECT COUNT(*) AS n FROM ${from}`).get() as { n: number }).n;
+}
 
 describe("LocalDatabase shared by two connections (the runtime's two threads)", () => {
   let dir: ReturnType<typeof tempDir>;
@@ -81,10 +106,7 @@ describe("LocalDatabase shared by two connections (the runtime's two threads)", 
 
 describe("LocalDatabase on a data directory from an earlier version", () => {
   it("rebuilds the outbox and message tables without their extra indexes, keeping every row, and the queue works on them", async () => {
-    const dir = tempDir();
-    const path = join(dir.path, "sambung.db");
-    const old = new DatabaseSync(path);
-    old.exec(`
+    await withLocalPorts({ earlier: `
       PRAGMA journal_mode = WAL;
       CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, envelope TEXT NOT NULL, created_at INTEGER NOT NULL, failed_reason TEXT);
       CREATE TABLE messages (
@@ -98,10 +120,7 @@ describe("LocalDatabase on a data directory from an earlier version", () => {
       INSERT INTO outbox (envelope, created_at, failed_reason) VALUES ('{"type":"gone.type"}', 5, 'no such type');
       INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, receipt) VALUES ('m1', 'diag', '{"a":1}', 1, 1, 1, 'm1:old-receipt');
       INSERT INTO messages (id, queue, body, sent_at, visible_at, receive_count, dead_at) VALUES ('m2', 'diag', '{"b":2}', 2, 2, 3, 9);
-    `);
-    old.close();
-    const ports = createLocalPorts(dir.path, systemClock, {}, { checkpointer: false });
-    try {
+    ` }, async (ports) => {
       const schema = ports.database.db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name IN ('outbox', 'messages')").all() as { name: string; sql: string | null }[];
       expect(schema.map((entry) => entry.name).sort()).toEqual(["messages", "messages_ready", "outbox"]);
       expect(schema.some((entry) => /UNIQUE|AUTOINCREMENT/.test(entry.sql ?? ""))).toBe(false);
@@ -120,19 +139,13 @@ describe("LocalDatabase on a data directory from an earlier version", () => {
       expect(await ports.queue.stats("diag")).toMatchObject({ inFlight: 0, visible: 0, dead: 1 });
       expect(await ports.queue.redrive("diag")).toBe(1);
       expect((await ports.queue.receive("diag", { max: 10, visibilityTimeoutSeconds: 30 })).map((received) => received.id)).toEqual(["m2"]);
-    } finally {
-      ports.database.close();
-      dir.remove();
-    }
+    });
   });
 });
 
 describe("LocalDatabase on a data directory whose items table is WITHOUT ROWID", () => {
   it("copies every item into the rowid table with its key and secondary indexes, and the store reads, queries and writes them", async () => {
-    const dir = tempDir();
-    const path = join(dir.path, "sambung.db");
-    const old = new DatabaseSync(path);
-    old.exec(`
+    await withLocalPorts({ earlier: `
       PRAGMA journal_mode = WAL;
       CREATE TABLE items (
         pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT, gsi1sk TEXT, ttl INTEGER,
@@ -143,10 +156,7 @@ describe("LocalDatabase on a data directory whose items table is WITHOUT ROWID",
       INSERT INTO items VALUES ('TENANT#t1', 'PROFILE', NULL, NULL, NULL, 3, NULL, '{"name":"Hotel Melati"}');
       INSERT INTO items VALUES ('PAY#t1', 'p1', 'UNRECONCILED#t1', '2026-01-01', NULL, 1, NULL, '{"big":"${"x".repeat(5000)}"}');
       INSERT INTO items VALUES ('RATE#k', 'gone', NULL, NULL, 1, 1, NULL, '{}');
-    `);
-    old.close();
-    const ports = createLocalPorts(dir.path, systemClock, {}, { checkpointer: false });
-    try {
+    ` }, async (ports) => {
       const schema = ports.database.db.prepare("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'items'").all() as { name: string; sql: string | null }[];
       expect(schema.map((entry) => entry.name).sort()).toEqual(["items", "items_gsi1", "items_key", "items_ttl"]);
       expect(schema.some((entry) => /WITHOUT ROWID/.test(entry.sql ?? ""))).toBe(false);
@@ -159,22 +169,17 @@ describe("LocalDatabase on a data directory whose items table is WITHOUT ROWID",
       // The (pk, sk) key still makes a write conditional and an upsert.
       await expect(ports.store.put({ pk: "TENANT#t1", sk: "PROFILE", data: {} }, { ifVersion: 2 })).rejects.toBeInstanceOf(ConditionFailedError);
       expect(await ports.store.put({ pk: "TENANT#t1", sk: "PROFILE", data: { name: "Hotel Kenanga" } }, { ifVersion: 3 })).toMatchObject({ version: 4 });
-      expect((ports.database.stmt("SELECT COUNT(*) AS n FROM items WHERE pk = 'TENANT#t1'").get() as { n: number }).n).toBe(1);
-    } finally {
-      ports.database.close();
-      dir.remove();
-    }
+      expect(countRows(ports, "items WHERE pk = 'TENANT#t1'")).toBe(1);
+    });
   });
 });
 
 describe("the local store's outbox", () => {
   it("takes an item's event only when the put inserts it, as the stream pipe takes only INSERT records", async () => {
-    const dir = tempDir();
     const clock = new ManualClock();
-    const ports = createLocalPorts(dir.path, clock, {}, { checkpointer: false });
-    try {
+    await withLocalPorts({ clock }, async (ports) => {
       const event = () => Event.create({ type: "diag.ping", tenantId: "platform", data: { pingId: "p1", failTimes: 0, holdMs: 0 } });
-      const outboxRows = () => (ports.database.stmt("SELECT COUNT(*) AS n FROM outbox").get() as { n: number }).n;
+      const outboxRows = () => countRows(ports, "outbox");
       const ttl = Math.floor(clock.now() / 1000) + 60;
       await ports.store.put({ pk: "DIAG#PING", sk: "p1", ttl, data: {}, outbox: event() }, { ifNotExists: true });
       expect(outboxRows()).toBe(1);
@@ -188,37 +193,32 @@ describe("the local store's outbox", () => {
       expect(outboxRows()).toBe(1);
       await ports.store.put({ pk: "DIAG#PING", sk: "p2", data: {}, outbox: event() });
       expect(outboxRows()).toBe(2);
-    } finally {
-      ports.database.close();
-      dir.remove();
-    }
+    });
   });
 });
 
 describe("the local store's TTL sweep", () => {
   it("deletes expired items in batches in the background and leaves live ones", async () => {
-    const dir = tempDir();
     const clock = new ManualClock();
-    const ports = createLocalPorts(dir.path, clock, {}, { checkpointer: false });
-    const sweep = startExpirySweep(ports, 10);
-    try {
-      const soon = Math.floor(clock.now() / 1000) + 60;
-      await Promise.all(Array.from({ length: 1_200 }, (_, index) => ports.store.put({ pk: "RATE#key", sk: String(index), ttl: soon, data: { used: index } })));
-      await ports.store.put({ pk: "RATE#key", sk: "later", ttl: soon + 3_600, data: {} });
-      await ports.store.put({ pk: "TENANT#t1", sk: "PROFILE", data: { name: "Hotel Melati" } });
-      const rows = () => (ports.database.stmt("SELECT COUNT(*) AS n FROM items").get() as { n: number }).n;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(rows()).toBe(1_202);
+    await withLocalPorts({ clock }, async (ports) => {
+      const sweep = startExpirySweep(ports, 10);
+      try {
+        const soon = Math.floor(clock.now() / 1000) + 60;
+        await Promise.all(Array.from({ length: 1_200 }, (_, index) => ports.store.put({ pk: "RATE#key", sk: String(index), ttl: soon, data: { used: index } })));
+        await ports.store.put({ pk: "RATE#key", sk: "later", ttl: soon + 3_600, data: {} });
+        await ports.store.put({ pk: "TENANT#t1", sk: "PROFILE", data: { name: "Hotel Melati" } });
+        const rows = () => countRows(ports, "items");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(rows()).toBe(1_202);
 
-      clock.advance(61_000);
-      await waitFor(() => rows() === 2, "the expired items deleted");
-      expect(await ports.store.get("RATE#key", "later")).toBeDefined();
-      expect(await ports.store.get("TENANT#t1", "PROFILE")).toMatchObject({ data: { name: "Hotel Melati" } });
-    } finally {
-      await sweep.stop();
-      ports.database.close();
-      dir.remove();
-    }
+        clock.advance(61_000);
+        await waitFor(() => rows() === 2, "the expired items deleted");
+        expect(await ports.store.get("RATE#key", "later")).toBeDefined();
+        expect(await ports.store.get("TENANT#t1", "PROFILE")).toMatchObject({ data: { name: "Hotel Melati" } });
+      } finally {
+        await sweep.stop();
+      }
+    });
   });
 });
 

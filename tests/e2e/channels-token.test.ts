@@ -37,6 +37,16 @@ describe("OTA channels: token exchange (Booking.com)", () => {
     expect(fake.tokens.issued).toBe(2);
     expect(fake.unauthorized()).toBe(0);
 
+    // The booking pulls that fell due in that hour carry the token too, and the cron timer starts them
+    // on its own within a second: run them now and let them finish, so that the push below is the one
+    // call to meet the revoked token (on a loaded machine a pull still under way met it too: 2 401s).
+    hub.cron.tick();
+    await hub.cron.settle();
+    await waitFor(async () => {
+      const stats = await hub.ports.queue.stats("channel");
+      return stats.visible === 0 && stats.inFlight === 0;
+    }, "the channel queue idle before the revoke");
+
     // Booking.com stops honouring the token early: the 401 drops it, one fresh token, one retry.
     fake.revokeTokens();
     await send([{ roomType: "STE", from: day(7), to: day(8), available: 2 }]);

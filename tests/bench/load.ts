@@ -1,4 +1,5 @@
 import { connect, type Socket } from "node:net";
+import { percentile } from "./report.ts";
 
 export interface LoadResult {
   requests: number;
@@ -76,11 +77,6 @@ export class ResponseFramer {
       if (at > this.buffer.length) return undefined;
     }
   }
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 }
 
 /**
@@ -192,7 +188,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   clearTimeout(wake);
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const sorted = Float64Array.from(latencies).sort();
+  const sorted = latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
     rps: latencies.length / elapsed,

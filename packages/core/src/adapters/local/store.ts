@@ -113,11 +113,15 @@ export class SqliteStore implements Store {
 
   async delete(pk: string, sk: string, options: { ifVersion?: number } = {}): Promise<void> {
     await this.database.grouped(() => {
-      if (options.ifVersion !== undefined) {
-        const existing = this.live(this.head(pk, sk));
-        if (existing?.version !== options.ifVersion) throw new ConditionFailedError(pk, sk);
+      if (options.ifVersion === undefined) {
+        this.database.stmt("DELETE FROM items WHERE pk = ? AND sk = ?").run(pk, sk);
+        return;
       }
-      this.database.stmt("DELETE FROM items WHERE pk = ? AND sk = ?").run(pk, sk);
+      // One statement, as a conditional put: the row must be live and at that version.
+      const { changes } = this.database
+        .stmt("DELETE FROM items WHERE pk = ? AND sk = ? AND version = ? AND (ttl IS NULL OR ttl > ?)")
+        .run(pk, sk, options.ifVersion, this.nowSeconds());
+      if (changes === 0) throw new ConditionFailedError(pk, sk);
     });
   }
 

@@ -239,6 +239,14 @@ describe.each(adapters)("Store contract: $name", (adapter) => {
     expect(await sks(pk, { reverse: true, limit: 2 })).toEqual(["x#2", "x#1"]);
   });
 
+  it("takes a page size that is not a whole number as the whole number below it", async () => {
+    const pk = fresh("fraction");
+    await seed(pk, ["a", "b", "c"]);
+    const page = await store.query(pk, { limit: 2.5 });
+    expect(page.items.map((item) => item.sk)).toEqual(["a", "b"]);
+    expect(page.cursor).toBeDefined();
+  });
+
   it("pages through 25 items 10 at a time, each item exactly once", async () => {
     const pk = fresh("page");
     const all = Array.from({ length: 25 }, (_, i) => `item#${String(i).padStart(2, "0")}`);

@@ -1,4 +1,5 @@
 import { createLocalPorts, LocalDatabase, type LocalPorts } from "@sambung/core/adapters/local/index";
+import { limitRows } from "@sambung/core/adapters/local/database";
 import { ConditionFailedError, type Clock } from "@sambung/core/port";
 import * as Event from "@sambung/core/event/index";
 import { ManualClock, systemClock } from "@sambung/core/adapters/clock";
@@ -101,6 +102,17 @@ describe("LocalDatabase shared by two connections (the runtime's two threads)", 
     await db.grouped(() => db.stmt("INSERT INTO outbox (envelope, created_at) VALUES ('{}', 2)").run());
     const rows = db.stmt("SELECT created_at FROM outbox").all() as { created_at: number }[];
     expect(rows.map((row) => row.created_at)).toEqual([2]);
+  });
+});
+
+describe("limitRows", () => {
+  it("writes the row count into the SQL, where a bound LIMIT made SQLite compile the statement on every run", () => {
+    expect(limitRows(10)).toBe("LIMIT 10");
+    expect(limitRows(0)).toBe("LIMIT 0");
+  });
+
+  it("refuses a count that is not a whole number ≥ 0", () => {
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => limitRows(bad)).toThrow(RangeError);
   });
 });
 

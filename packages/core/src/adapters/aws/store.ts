@@ -143,7 +143,7 @@ export class DynamoStore implements Store {
   }
 
   async query(pk: string, options: QueryOptions = {}): Promise<Page<Item>> {
-    const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 100), 1), MAX_PAGE);
     const onIndex = options.index === "gsi1";
     const range = sortRange(options);
     if (!range) return { items: [] };

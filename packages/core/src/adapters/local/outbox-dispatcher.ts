@@ -1,5 +1,5 @@
 import type { LocalBus } from "./bus.ts";
-import type { LocalDatabase } from "./database.ts";
+import { limitRows, type LocalDatabase } from "./database.ts";
 import type { SqliteQueue } from "./queue.ts";
 
 interface OutboxRow {
@@ -40,8 +40,8 @@ export class OutboxDispatcher {
   async drain(max = 500): Promise<number> {
     const { moved, touched } = await this.database.grouped(() => {
       const rows = this.database
-        .stmt("SELECT seq, envelope FROM outbox WHERE failed_reason IS NULL ORDER BY seq LIMIT ?")
-        .all(max) as unknown as OutboxRow[];
+        .stmt(`SELECT seq, envelope FROM outbox WHERE failed_reason IS NULL ORDER BY seq ${limitRows(max)}`)
+        .all() as unknown as OutboxRow[];
       const touched = new Set<string>();
       let moved = 0;
       const remove = this.database.stmt("DELETE FROM outbox WHERE seq = ?");

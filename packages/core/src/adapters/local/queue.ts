@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { uuidv7 } from "../../id.ts";
 import type { Clock, DeadLetter, OutgoingMessage, Queue, QueueConfig, QueueStats, ReceiveOptions, ReceivedMessage } from "../../port.ts";
-import type { LocalDatabase } from "./database.ts";
+import { limitRows, type LocalDatabase } from "./database.ts";
 
 interface MessageRow {
   seq: number;
@@ -85,9 +85,9 @@ export class SqliteQueue implements Queue {
     return this.database.grouped(() => {
       const rows = this.database
         .stmt(
-          "SELECT seq, id, body, sent_at, receive_count FROM messages WHERE queue = ? AND dead_at IS NULL AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?",
+          `SELECT seq, id, body, sent_at, receive_count FROM messages WHERE queue = ? AND dead_at IS NULL AND visible_at <= ? ORDER BY visible_at, seq ${limitRows(Math.max(1, options.max))}`,
         )
-        .all(queue, now, Math.max(1, options.max)) as unknown as Pick<MessageRow, "seq" | "id" | "body" | "sent_at" | "receive_count">[];
+        .all(queue, now) as unknown as Pick<MessageRow, "seq" | "id" | "body" | "sent_at" | "receive_count">[];
       if (rows.length === 0) return [];
       const taken = rows.filter((row) => row.receive_count < maxReceiveCount);
       const killed = rows.filter((row) => row.receive_count >= maxReceiveCount).map((row) => row.seq);
@@ -165,8 +165,8 @@ export class SqliteQueue implements Queue {
   async peekDead(queue: string, limit: number): Promise<DeadLetter[]> {
     this.config(queue);
     const rows = this.database
-      .stmt("SELECT * FROM messages WHERE queue = ? AND dead_at IS NOT NULL ORDER BY dead_at, seq LIMIT ?")
-      .all(queue, Math.max(1, limit)) as unknown as MessageRow[];
+      .stmt(`SELECT * FROM messages WHERE queue = ? AND dead_at IS NOT NULL ORDER BY dead_at, seq ${limitRows(Math.max(1, limit))}`)
+      .all(queue) as unknown as MessageRow[];
     return rows.map((row) => ({
       id: row.id,
       body: row.body,

@@ -1,7 +1,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import { Envelope } from "../../event/envelope.ts";
 import { ConditionFailedError, InvalidCursorError, type Clock, type Item, type Page, type PutOptions, type QueryOptions, type Store } from "../../port.ts";
-import type { LocalDatabase } from "./database.ts";
+import { limitRows, type LocalDatabase } from "./database.ts";
 
 interface Row {
   pk: string;
@@ -126,7 +126,7 @@ export class SqliteStore implements Store {
   }
 
   async query(pk: string, options: QueryOptions = {}): Promise<Page<Item>> {
-    const limit = Math.min(Math.max(options.limit ?? 100, 1), MAX_PAGE);
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 100), 1), MAX_PAGE);
     const onIndex = options.index === "gsi1";
     const pkCol = onIndex ? "gsi1pk" : "pk";
     const skCol = onIndex ? "gsi1sk" : "sk";
@@ -160,8 +160,8 @@ export class SqliteStore implements Store {
     }
     const orderBy = onIndex ? `gsi1sk ${order}, pk ${order}, sk ${order}` : `sk ${order}`;
     const rows = this.database
-      .stmt(`SELECT * FROM items WHERE ${where.join(" AND ")} ORDER BY ${orderBy} LIMIT ?`)
-      .all(...params, limit + 1) as unknown as Row[];
+      .stmt(`SELECT * FROM items WHERE ${where.join(" AND ")} ORDER BY ${orderBy} ${limitRows(limit + 1)}`)
+      .all(...params) as unknown as Row[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -184,8 +184,8 @@ export class SqliteStore implements Store {
     return this.database.grouped(() =>
       Number(
         this.database
-          .stmt("DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE ttl IS NOT NULL AND ttl <= ? LIMIT ?)")
-          .run(now, max).changes,
+          .stmt(`DELETE FROM items WHERE rowid IN (SELECT rowid FROM items WHERE ttl IS NOT NULL AND ttl <= ? ${limitRows(max)})`)
+          .run(now).changes,
       ),
     );
   }

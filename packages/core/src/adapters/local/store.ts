@@ -38,6 +38,11 @@ export class SqliteStore implements Store {
     return Math.floor(this.clock.now() / 1000);
   }
 
+  /** `live` in SQL: the row's TTL, if it has one, is after the time (seconds) bound to `param`. */
+  private static unexpired(param = "?"): string {
+    return `(ttl IS NULL OR ttl > ${param})`;
+  }
+
   private live<T extends Pick<Row, "ttl">>(row: T | undefined): T | undefined {
     if (!row) return undefined;
     if (row.ttl !== null && row.ttl <= this.nowSeconds()) return undefined;
@@ -70,7 +75,7 @@ export class SqliteStore implements Store {
         const { changes } = this.database
           .stmt(
             `UPDATE items SET gsi1pk = ?3, gsi1sk = ?4, ttl = ?5, version = ?6, outbox = ?7, data = ?8
-             WHERE pk = ?1 AND sk = ?2 AND version = ?9 AND (ttl IS NULL OR ttl > ?10)`,
+             WHERE pk = ?1 AND sk = ?2 AND version = ?9 AND ${SqliteStore.unexpired("?10")}`,
           )
           .run(...values, version, outbox, data, options.ifVersion, this.nowSeconds());
         if (changes === 0) throw new ConditionFailedError(item.pk, item.sk);
@@ -119,7 +124,7 @@ export class SqliteStore implements Store {
       }
       // One statement, as a conditional put: the row must be live and at that version.
       const { changes } = this.database
-        .stmt("DELETE FROM items WHERE pk = ? AND sk = ? AND version = ? AND (ttl IS NULL OR ttl > ?)")
+        .stmt(`DELETE FROM items WHERE pk = ? AND sk = ? AND version = ? AND ${SqliteStore.unexpired()}`)
         .run(pk, sk, options.ifVersion, this.nowSeconds());
       if (changes === 0) throw new ConditionFailedError(pk, sk);
     });
@@ -132,7 +137,7 @@ export class SqliteStore implements Store {
     const skCol = onIndex ? "gsi1sk" : "sk";
     const order = options.reverse ? "DESC" : "ASC";
     const cmp = options.reverse ? "<" : ">";
-    const where = [`${pkCol} = ?`, "(ttl IS NULL OR ttl > ?)"];
+    const where = [`${pkCol} = ?`, SqliteStore.unexpired()];
     const params: SQLInputValue[] = [pk, this.nowSeconds()];
     if (options.prefix !== undefined) {
       // Range on the prefix keeps the index usable, unlike LIKE with its escaping rules.
